@@ -1,0 +1,2 @@
+/* adname.c - placeholder, being written */
+#include "config.h"

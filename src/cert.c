@@ -1,0 +1,2 @@
+/* cert.c - placeholder, being written */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* disco.c - placeholder, being written */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* ldif.c - placeholder, being written */
+#include "config.h"

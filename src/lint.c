@@ -1,0 +1,2 @@
+/* lint.c - placeholder, being written */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* render.c - placeholder, being written */
+#include "config.h"
