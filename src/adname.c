@@ -1,2 +1,188 @@
-/* adname.c - placeholder, being written */
+/* adname.c - MS-WCCE sanitized CA names and RFC 4514 / RFC 4515 escaping.
+ *
+ * A certificate subject is attacker-controlled input: everything derived
+ * from it that goes into a DN or a filter passes through here. */
 #include "config.h"
+#include "adname.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Characters MS-WCCE 3.1.1.4.1.1.2 disallows in the printable ASCII range
+ * ('!' itself must be escaped: it introduces an escape sequence). */
+static const char wcce_disallowed[] = "!\"#%&'()*+,/:;<=>?[\\]^`{|}";
+
+static bool
+wcce_allowed(uint32_t unit)
+{
+	if (unit < 0x20 || unit >= 0x7f)
+		return false;
+	return strchr(wcce_disallowed, (int)unit) == NULL;
+}
+
+/* Decodes one UTF-8 sequence at s (length left); stores the code point and
+ * returns the bytes consumed.  Malformed input (bad lead byte, truncated
+ * sequence, overlong form, surrogate, > U+10FFFF) yields U+FFFD for one byte,
+ * so no byte of the input is ever copied through unexamined. */
+static size_t
+utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
+{
+	uint32_t c = s[0], min;
+	size_t n, i;
+
+	if (c < 0x80) { *cp = c; return 1; }
+	if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
+	else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
+	else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
+	else { *cp = 0xfffd; return 1; }
+	if (n > left) { *cp = 0xfffd; return 1; }
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) { *cp = 0xfffd; return 1; }
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+		*cp = 0xfffd;
+		return 1;
+	}
+	*cp = c;
+	return n;
+}
+
+/* Appends "!xxxx" for one UTF-16 code unit. */
+static char *
+append_escape(char *out, uint32_t unit)
+{
+	return out + sprintf(out, "!%04x", (unsigned)(unit & 0xffff));
+}
+
+char *
+adname_sanitize(const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len = strlen(name), i = 0;
+	/* Worst case: every byte becomes two UTF-16 escapes of 5 characters. */
+	char *out = malloc(len * 10 + 1), *p = out;
+	uint32_t cp;
+
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		i += utf8_decode(s + i, len - i, &cp);
+		if (cp >= 0x10000) {
+			/* Outside the BMP: escape both UTF-16 surrogates. */
+			cp -= 0x10000;
+			p = append_escape(p, 0xd800 + (cp >> 10));
+			p = append_escape(p, 0xdc00 + (cp & 0x3ff));
+		} else if (wcce_allowed(cp)) {
+			*p++ = (char)cp;
+		} else {
+			p = append_escape(p, cp);
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+unsigned
+adname_hash(const char *chars, size_t len)
+{
+	unsigned hash = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned low_bit = (hash & 0x8000) ? 1 : 0;
+		hash = (((hash << 1) | low_bit) + (unsigned char)chars[i]) & 0xffff;
+	}
+	return hash;
+}
+
+/* Where to cut a sanitized name of more than ADNAME_SHORT_MAX characters:
+ * at 51, moved back to the start of an escape sequence cut in half
+ * (MS-WCCE: "!002" left of "!0023" is dropped completely). */
+static size_t
+short_name_cut(const char *sanitized)
+{
+	size_t cut = ADNAME_SHORT_MAX, k;
+
+	for (k = 1; k <= 4 && k <= cut; k++) {
+		if (sanitized[cut - k] == '!') {
+			/* '!' only ever starts an escape in sanitized text; the
+			 * sequence needs 5 characters, and only k fit. */
+			return cut - k;
+		}
+	}
+	return cut;
+}
+
+char *
+adname_short_name(const char *name)
+{
+	char *sanitized = adname_sanitize(name), *out;
+	size_t len, cut;
+
+	if (sanitized == NULL)
+		return NULL;
+	len = strlen(sanitized);
+	if (len <= ADNAME_SHORT_MAX)
+		return sanitized;
+	/* The spec's pages disagree on what is hashed; like PSPKI we hash the
+	 * characters cut from the sanitized string (MS-WCCE 3.1.1.4.1.1).
+	 * --name overrides the whole choice when a forest needs another. */
+	cut = short_name_cut(sanitized);
+	out = malloc(cut + 7);
+	if (out != NULL) {
+		memcpy(out, sanitized, cut);
+		snprintf(out + cut, 7, "-%05u", adname_hash(sanitized + cut, len - cut));
+	}
+	free(sanitized);
+	return out;
+}
+
+char *
+adname_dn_escape(const char *value)
+{
+	size_t len = strlen(value), i;
+	char *out = malloc(len * 3 + 1), *p = out;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+		bool lead = i == 0, trail = i == len - 1;
+
+		if (c < 0x20 || c == 0x7f) {
+			/* Control characters as hex pairs: never a raw newline. */
+			p += sprintf(p, "\\%02X", c);
+		} else if (strchr("\"+,;<>\\=", c) != NULL ||
+		           (lead && (c == '#' || c == ' ')) || (trail && c == ' ')) {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else {
+			*p++ = (char)c;
+		}
+	}
+	*p = '\0';
+	return out;
+}
+
+char *
+adname_filter_escape(const unsigned char *value, size_t len)
+{
+	char *out = malloc(len * 3 + 1), *p = out;
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = value[i];
+		if (c == '*' || c == '(' || c == ')' || c == '\\' || c == 0 || c >= 0x80)
+			p += sprintf(p, "\\%02x", c);
+		else
+			*p++ = (char)c;
+	}
+	*p = '\0';
+	return out;
+}
