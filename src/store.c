@@ -1,2 +1,731 @@
-/* store.c - placeholder, being written */
+/* store.c - the AD PKI model and snapshots of what the directory holds.
+ *
+ * One paged subtree search of Public Key Services reads every object of
+ * interest; attributes that AD hands out in ranges (more than 1,500 values)
+ * are completed with ranged retrieval on the same code path.  One-byte
+ * values are the placeholders AD requires for mandatory attributes with
+ * nothing to hold; they are counted, never shown as certificates. */
 #include "config.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "adname.h"
+
+/* Bounds: AD's page size is at most 1,000; ask for less.  A value count
+ * beyond STORE_MAX_VALUES for one attribute means a broken or hostile
+ * server, not a forest. */
+#define STORE_PAGE_SIZE 500
+#define STORE_MAX_VALUES 1000000
+#define STORE_MAX_RANGE_ROUNDS 10000
+
+static const struct {
+	const char *name;
+	const char *rdn_value;
+} containers[CONT_COUNT] = {
+	[CONT_ROOTCA] = { "rootca", "Certification Authorities" },
+	[CONT_AIA] = { "aia", "AIA" },
+	[CONT_NTAUTH] = { "ntauth", "NTAuthCertificates" },
+	[CONT_CDP] = { "cdp", "CDP" },
+	[CONT_KRA] = { "kra", "KRA" },
+	[CONT_ENROLLMENT] = { "enrollment", "Enrollment Services" },
+};
+
+/* Attributes that hold certificates or CRLs, with their canonical names. */
+static const char *const value_attributes[] = {
+	"cACertificate", "crossCertificatePair", "userCertificate",
+	"certificateRevocationList", "deltaRevocationList", NULL
+};
+
+const char *
+container_name(container_id id)
+{
+	return (unsigned)id < CONT_COUNT ? containers[id].name : "?";
+}
+
+const char *
+container_title(container_id id)
+{
+	return (unsigned)id < CONT_COUNT ? containers[id].rdn_value : "?";
+}
+
+const char *
+container_rdn(container_id id)
+{
+	static const char *const rdns[CONT_COUNT] = {
+		"CN=Certification Authorities", "CN=AIA", "CN=NTAuthCertificates",
+		"CN=CDP", "CN=KRA", "CN=Enrollment Services",
+	};
+	return (unsigned)id < CONT_COUNT ? rdns[id] : "?";
+}
+
+adpki_result
+container_parse_list(const char *list, unsigned *mask, adpki_error *err)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		int id, found = -1;
+
+		for (id = 0; id < CONT_COUNT; id++) {
+			if (strlen(containers[id].name) == n &&
+			    strncasecmp(p, containers[id].name, n) == 0)
+				found = id;
+		}
+		if (found < 0)
+			return adpki_fail(err, ADPKI_ERR_USAGE,
+			                  "unknown container '%.*s': use rootca, aia, ntauth, cdp, kra "
+			                  "or enrollment (comma separated)", (int)(n > 64 ? 64 : n), p);
+		*mask |= 1u << found;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (*mask == 0)
+		return adpki_fail(err, ADPKI_ERR_USAGE, "empty container list");
+	return ADPKI_OK;
+}
+
+char *
+store_container_dn(const char *pks_dn, container_id id)
+{
+	size_t size = strlen(pks_dn) + strlen(container_rdn(id)) + 2;
+	char *dn = malloc(size);
+
+	if (dn != NULL)
+		snprintf(dn, size, "%s,%s", container_rdn(id), pks_dn);
+	return dn;
+}
+
+char *
+store_object_dn(const char *pks_dn, container_id id, const char *name)
+{
+	char *escaped, *dn;
+	size_t size;
+
+	if (id == CONT_NTAUTH)
+		return store_container_dn(pks_dn, id);
+	escaped = adname_dn_escape(name);
+	if (escaped == NULL)
+		return NULL;
+	size = strlen(escaped) + strlen(container_rdn(id)) + strlen(pks_dn) + 6;
+	dn = malloc(size);
+	if (dn != NULL)
+		snprintf(dn, size, "CN=%s,%s,%s", escaped, container_rdn(id), pks_dn);
+	free(escaped);
+	return dn;
+}
+
+/* --- DN comparison: structural (RFC 4514 parsed), case-insensitive ---- */
+
+static bool
+berval_equal_nocase(const struct berval *a, const struct berval *b)
+{
+	return a->bv_len == b->bv_len && strncasecmp(a->bv_val, b->bv_val, a->bv_len) == 0;
+}
+
+static bool
+rdn_equal(LDAPRDN a, LDAPRDN b)
+{
+	size_t i;
+
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++) {
+		if (!berval_equal_nocase(&a[i]->la_attr, &b[i]->la_attr) ||
+		    !berval_equal_nocase(&a[i]->la_value, &b[i]->la_value))
+			return false;
+	}
+	return a[i] == NULL && b[i] == NULL;
+}
+
+static size_t
+dn_length(LDAPDN dn)
+{
+	size_t n = 0;
+
+	while (dn != NULL && dn[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Depth of dn below pks (number of extra RDNs), or -1 when dn is not
+ * pks itself or below it.  On success *top receives the RDN directly
+ * below pks (NULL for pks itself) and *first the leaf RDN. */
+static int
+dn_depth_below(LDAPDN pks, LDAPDN dn, LDAPRDN *top, LDAPRDN *first)
+{
+	size_t np = dn_length(pks), nd = dn_length(dn), i;
+
+	if (nd < np)
+		return -1;
+	for (i = 0; i < np; i++) {
+		if (!rdn_equal(pks[np - 1 - i], dn[nd - 1 - i]))
+			return -1;
+	}
+	*top = nd > np ? dn[nd - np - 1] : NULL;
+	*first = nd > 0 ? dn[0] : NULL;
+	return (int)(nd - np);
+}
+
+static int
+container_of_rdn(LDAPRDN rdn)
+{
+	int id;
+
+	if (rdn == NULL || rdn[0] == NULL || rdn[1] != NULL ||
+	    rdn[0]->la_attr.bv_len != 2 || strncasecmp(rdn[0]->la_attr.bv_val, "CN", 2) != 0)
+		return -1;
+	for (id = 0; id < CONT_COUNT; id++) {
+		struct berval want;
+		want.bv_val = (char *)containers[id].rdn_value;
+		want.bv_len = strlen(want.bv_val);
+		if (berval_equal_nocase(&rdn[0]->la_value, &want))
+			return id;
+	}
+	return -1;
+}
+
+/* Classifies dn: container id (or -1) and depth below pks. */
+static int
+classify(const char *pks_dn, const char *dn, int *depth, char **leaf_name)
+{
+	LDAPDN pks = NULL, parsed = NULL;
+	LDAPRDN top = NULL, first = NULL;
+	int id = -1, d;
+
+	if (ldap_str2dn(pks_dn, &pks, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+		return -1;
+	if (ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+		ldap_dnfree(pks);
+		return -1;
+	}
+	d = dn_depth_below(pks, parsed, &top, &first);
+	if (d >= 1)
+		id = container_of_rdn(top);
+	if (depth != NULL)
+		*depth = d;
+	if (leaf_name != NULL && id >= 0 && first != NULL && first[0] != NULL)
+		*leaf_name = strndup(first[0]->la_value.bv_val, first[0]->la_value.bv_len);
+	ldap_dnfree(parsed);
+	ldap_dnfree(pks);
+	return id;
+}
+
+int
+store_classify_dn(const char *pks_dn, const char *dn)
+{
+	return classify(pks_dn, dn, NULL, NULL);
+}
+
+/* --- ranged retrieval ------------------------------------------------- */
+
+bool
+store_parse_range(const char *desc, char *base_out, size_t base_size, long *low, long *high)
+{
+	const char *opt = strcasestr(desc, ";range=");
+	char *end;
+	size_t base_len;
+
+	if (opt == NULL)
+		return false;
+	base_len = (size_t)(opt - desc);
+	opt += strlen(";range=");
+	*low = strtol(opt, &end, 10);
+	if (end == opt || *end != '-' || *low < 0)
+		return false;
+	opt = end + 1;
+	if (*opt == '*') {
+		*high = -1;
+		end = (char *)opt + 1;
+	} else {
+		*high = strtol(opt, &end, 10);
+		if (end == opt || *high < *low)
+			return false;
+	}
+	/* Nothing but further options may follow (";binary" is not used by AD). */
+	if (*end != '\0' && *end != ';')
+		return false;
+	if (base_len + 1 > base_size)
+		return false;
+	memcpy(base_out, desc, base_len);
+	base_out[base_len] = '\0';
+	return true;
+}
+
+bool
+store_next_range(const char *base, long high, size_t received, char *buf, size_t size)
+{
+	int n;
+
+	/* high == -1: the server marked this chunk as the last one.  A chunk
+	 * with no values cannot advance: stop rather than loop forever. */
+	if (high < 0 || received == 0)
+		return false;
+	n = snprintf(buf, size, "%s;range=%ld-*", base, high + 1);
+	return n > 0 && (size_t)n < size;
+}
+
+/* --- snapshot building ------------------------------------------------ */
+
+static const char *
+canonical_attribute(const char *name)
+{
+	size_t i;
+
+	for (i = 0; value_attributes[i] != NULL; i++) {
+		if (strcasecmp(name, value_attributes[i]) == 0)
+			return value_attributes[i];
+	}
+	return NULL;
+}
+
+static bool
+is_crl_attribute(const char *canonical)
+{
+	return strcmp(canonical, "certificateRevocationList") == 0 ||
+	       strcmp(canonical, "deltaRevocationList") == 0;
+}
+
+static void
+value_clear(store_value *v)
+{
+	free(v->bytes);
+	cert_free(v->cert);
+	if (v->crl != NULL) {
+		crl_info_clear(v->crl);
+		free(v->crl);
+	}
+	free(v->decode_error);
+}
+
+static void
+object_clear(store_object *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->value_count; i++)
+		value_clear(&o->values[i]);
+	free(o->values);
+	free(o->dn);
+	free(o->name);
+	free(o->dns_host_name);
+	free(o->parent_name);
+}
+
+void
+snapshot_free(snapshot *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->object_count; i++)
+		object_clear(&s->objects[i]);
+	free(s->objects);
+	free(s->pks_dn);
+	free(s);
+}
+
+store_object *
+snapshot_find(const snapshot *s, const char *dn)
+{
+	size_t i;
+
+	for (i = 0; i < s->object_count; i++) {
+		if (strcasecmp(s->objects[i].dn, dn) == 0)
+			return &s->objects[i];
+	}
+	/* Servers may return DNs in another form (slapd lower-cases cn=):
+	 * fall back to a structural comparison. */
+	for (i = 0; i < s->object_count; i++) {
+		LDAPDN a = NULL, b = NULL;
+		bool same = false;
+		if (ldap_str2dn(s->objects[i].dn, &a, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+		    ldap_str2dn(dn, &b, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+		    dn_length(a) == dn_length(b)) {
+			size_t k;
+			same = true;
+			for (k = 0; same && a[k] != NULL; k++)
+				same = rdn_equal(a[k], b[k]);
+		}
+		ldap_dnfree(a);
+		ldap_dnfree(b);
+		if (same)
+			return &s->objects[i];
+	}
+	return NULL;
+}
+
+/* Decodes one value into v (taking a copy of the bytes).  A value that
+ * does not decode is kept with the reason: list shows it, never hides it. */
+static adpki_result
+value_init(store_value *v, const char *attribute, const struct berval *bv,
+           const char *dn, adpki_error *err)
+{
+	adpki_error derr;
+
+	memset(v, 0, sizeof *v);
+	v->attribute = attribute;
+	v->bytes = malloc(bv->bv_len);
+	if (v->bytes == NULL)
+		return adpki_fail_oom(err);
+	memcpy(v->bytes, bv->bv_val, bv->bv_len);
+	v->len = bv->bv_len;
+	if (is_crl_attribute(attribute)) {
+		v->crl = calloc(1, sizeof *v->crl);
+		if (v->crl == NULL)
+			return adpki_fail_oom(err);
+		if (crl_from_der(v->bytes, v->len, dn, v->crl, &derr) != ADPKI_OK) {
+			free(v->crl);
+			v->crl = NULL;
+			v->decode_error = strdup(derr.message);
+		}
+	} else if (cert_from_der(v->bytes, v->len, dn, &v->cert, &derr) != ADPKI_OK) {
+		v->cert = NULL;
+		v->decode_error = strdup(derr.message);
+	}
+	return ADPKI_OK;
+}
+
+static adpki_result
+object_add_values(store_object *o, const char *attribute, struct berval **vals,
+                  adpki_error *err)
+{
+	size_t n = 0, i;
+	store_value *grown;
+
+	while (vals != NULL && vals[n] != NULL)
+		n++;
+	if (o->value_count + n > STORE_MAX_VALUES)
+		return adpki_fail(err, ADPKI_ERR_DIRECTORY,
+		                  "%s holds more than %d values: refusing to read further",
+		                  o->dn, STORE_MAX_VALUES);
+	grown = realloc(o->values, (o->value_count + n + 1) * sizeof *grown);
+	if (grown == NULL)
+		return adpki_fail_oom(err);
+	o->values = grown;
+	for (i = 0; i < n; i++) {
+		if (vals[i]->bv_len <= 1) {
+			/* The 0x00 placeholder (or an empty value): not a certificate. */
+			o->placeholder_count++;
+			continue;
+		}
+		if (value_init(&o->values[o->value_count], attribute, vals[i], o->dn, err) != ADPKI_OK)
+			return err->code;
+		o->value_count++;
+	}
+	return ADPKI_OK;
+}
+
+/* Reads the remaining ranges of one attribute of one entry. */
+static adpki_result
+read_remaining_ranges(conn *c, store_object *o, const char *attribute, const char *base,
+                      long high, size_t received, const adpki_logger *log, adpki_error *err)
+{
+	char desc[128];
+	int rounds = 0;
+
+	while (store_next_range(base, high, received, desc, sizeof desc)) {
+		char *attrs[] = { desc, NULL };
+		LDAPMessage *res = NULL, *entry;
+		struct timeval tv = { c->timeout, 0 };
+		BerElement *ber = NULL;
+		char *a;
+		int rc;
+
+		if (++rounds > STORE_MAX_RANGE_ROUNDS)
+			return adpki_fail(err, ADPKI_ERR_DIRECTORY,
+			                  "ranged retrieval of %s on %s did not finish", desc, o->dn);
+		ADPKI_LOG(log, "reading %s of %s", desc, o->dn);
+		rc = ldap_search_ext_s(c->ld, o->dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
+		                       NULL, NULL, &tv, LDAP_NO_LIMIT, &res);
+		if (rc != LDAP_SUCCESS) {
+			ldap_msgfree(res);
+			return conn_ldap_fail(c, err, rc, "ranged read of", o->dn, NULL);
+		}
+		received = 0;
+		high = -1;
+		entry = ldap_first_entry(c->ld, res);
+		for (a = entry ? ldap_first_attribute(c->ld, entry, &ber) : NULL; a != NULL;
+		     a = ldap_next_attribute(c->ld, entry, ber)) {
+			char got_base[128];
+			long low;
+			struct berval **vals;
+
+			if (store_parse_range(a, got_base, sizeof got_base, &low, &high) &&
+			    strcasecmp(got_base, base) == 0) {
+				vals = ldap_get_values_len(c->ld, entry, a);
+				received = (size_t)ldap_count_values_len(vals);
+				rc = object_add_values(o, attribute, vals, err);
+				ldap_value_free_len(vals);
+				if (rc != ADPKI_OK) {
+					ldap_memfree(a);
+					ber_free(ber, 0);
+					ldap_msgfree(res);
+					return err->code;
+				}
+			}
+			ldap_memfree(a);
+		}
+		ber_free(ber, 0);
+		ldap_msgfree(res);
+	}
+	return ADPKI_OK;
+}
+
+static adpki_result
+object_read_attribute(conn *c, store_object *o, LDAPMessage *entry, const char *desc,
+                      const adpki_logger *log, adpki_error *err)
+{
+	char base[128];
+	long low, high;
+	bool ranged = store_parse_range(desc, base, sizeof base, &low, &high);
+	const char *attribute = canonical_attribute(ranged ? base : desc);
+	struct berval **vals;
+	size_t received;
+	adpki_result rc;
+
+	if (strcasecmp(desc, "dNSHostName") == 0) {
+		vals = ldap_get_values_len(c->ld, entry, desc);
+		if (vals != NULL && vals[0] != NULL && o->dns_host_name == NULL)
+			o->dns_host_name = strndup(vals[0]->bv_val, vals[0]->bv_len > 255 ? 255 : vals[0]->bv_len);
+		ldap_value_free_len(vals);
+		return ADPKI_OK;
+	}
+	if (attribute == NULL)
+		return ADPKI_OK;
+	vals = ldap_get_values_len(c->ld, entry, desc);
+	received = (size_t)ldap_count_values_len(vals);
+	rc = object_add_values(o, attribute, vals, err);
+	ldap_value_free_len(vals);
+	if (rc != ADPKI_OK || !ranged)
+		return rc;
+	return read_remaining_ranges(c, o, attribute, base, high, received, log, err);
+}
+
+static adpki_result
+snapshot_add_entry(conn *c, snapshot *s, LDAPMessage *entry, const adpki_logger *log,
+                   adpki_error *err)
+{
+	char *dn = ldap_get_dn(c->ld, entry), *name = NULL, *a;
+	BerElement *ber = NULL;
+	store_object *o, *grown;
+	int depth = -1, id;
+	adpki_result rc = ADPKI_OK;
+
+	if (dn == NULL)
+		return adpki_fail(err, ADPKI_ERR_DIRECTORY, "an entry without a DN in the answer from %s",
+		                  c->server);
+	id = classify(s->pks_dn, dn, &depth, &name);
+	if (id < 0 || !(s->mask & (1u << id)) || (id == CONT_CDP && depth == 2)) {
+		/* Outside the six containers, or a CDP host container. */
+		if (id >= 0 && depth == 1)
+			s->present[id] = true;
+		ldap_memfree(dn);
+		free(name);
+		return ADPKI_OK;
+	}
+	if (depth == 1) {
+		s->present[id] = true;
+		if (id != CONT_NTAUTH) {
+			ldap_memfree(dn);
+			free(name);
+			return ADPKI_OK;
+		}
+	}
+	grown = realloc(s->objects, (s->object_count + 1) * sizeof *grown);
+	if (grown == NULL) {
+		ldap_memfree(dn);
+		free(name);
+		return adpki_fail_oom(err);
+	}
+	s->objects = grown;
+	o = &s->objects[s->object_count++];
+	memset(o, 0, sizeof *o);
+	o->dn = strdup(dn);
+	o->name = name;
+	o->container = (container_id)id;
+	o->is_container_root = depth == 1;
+	ldap_memfree(dn);
+	if (o->dn == NULL)
+		return adpki_fail_oom(err);
+	if (id == CONT_CDP && depth == 3) {
+		LDAPDN parsed = NULL;
+		if (ldap_str2dn(o->dn, &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+		    parsed[1] != NULL && parsed[1][0] != NULL)
+			o->parent_name = strndup(parsed[1][0]->la_value.bv_val, parsed[1][0]->la_value.bv_len);
+		ldap_dnfree(parsed);
+	}
+	for (a = ldap_first_attribute(c->ld, entry, &ber); a != NULL && rc == ADPKI_OK;
+	     a = ldap_next_attribute(c->ld, entry, ber)) {
+		rc = object_read_attribute(c, o, entry, a, log, err);
+		ldap_memfree(a);
+	}
+	if (a != NULL)
+		ldap_memfree(a);
+	ber_free(ber, 0);
+	return rc;
+}
+
+static char *search_attrs[] = {
+	"cn", "dNSHostName", "cACertificate", "crossCertificatePair", "userCertificate",
+	"certificateRevocationList", "deltaRevocationList", NULL
+};
+
+/* Only the classes that live in the six containers: CN=Certificate
+ * Templates and CN=OID can hold many objects adpki never needs. */
+static const char search_filter[] =
+	"(|(objectClass=certificationAuthority)(objectClass=pKIEnrollmentService)"
+	"(objectClass=cRLDistributionPoint)(objectClass=msPKI-PrivateKeyRecoveryAgent)"
+	"(objectClass=container))";
+
+/* One paged search; each page's entries are added to s. */
+static adpki_result
+paged_search(conn *c, snapshot *s, const char *base, int scope, const char *filter,
+             bool absent_ok, const adpki_logger *log, adpki_error *err)
+{
+	struct berval cookie = { 0, NULL };
+	int pages = 0;
+	adpki_result result = ADPKI_OK;
+
+	do {
+		LDAPControl *page = NULL, *server_ctrls[2] = { NULL, NULL }, **resp_ctrls = NULL;
+		LDAPMessage *res = NULL, *e;
+		struct timeval tv = { c->timeout, 0 };
+		char *diag = NULL;
+		int rc, code = 0;
+		ber_int_t estimate;
+
+		rc = ldap_create_page_control(c->ld, STORE_PAGE_SIZE, cookie.bv_val ? &cookie : NULL,
+		                              1, &page);
+		if (rc != LDAP_SUCCESS) {
+			result = conn_ldap_fail(c, err, rc, "building the paged search of", base, NULL);
+			break;
+		}
+		server_ctrls[0] = page;
+		rc = ldap_search_ext_s(c->ld, base, scope, filter, search_attrs, 0, server_ctrls,
+		                       NULL, &tv, LDAP_NO_LIMIT, &res);
+		ldap_control_free(page);
+		if (rc == LDAP_NO_SUCH_OBJECT && pages == 0 && absent_ok) {
+			/* The base is absent (no NTAuthCertificates yet): nothing to read. */
+			ldap_msgfree(res);
+			break;
+		}
+		if (rc == LDAP_NO_SUCH_OBJECT && pages == 0) {
+			ldap_msgfree(res);
+			result = adpki_fail(err, ADPKI_ERR_CONFIG,
+			                    "%s does not exist on %s: check --config-nc, and that this "
+			                    "is an AD forest", base, c->server);
+			break;
+		}
+		if (rc != LDAP_SUCCESS) {
+			ldap_msgfree(res);
+			result = conn_ldap_fail(c, err, rc, "search of", base, NULL);
+			break;
+		}
+		rc = ldap_parse_result(c->ld, res, &code, NULL, &diag, NULL, &resp_ctrls, 0);
+		if (rc == LDAP_SUCCESS && code != LDAP_SUCCESS) {
+			result = conn_ldap_fail(c, err, code, "search of", base, diag);
+			ldap_memfree(diag);
+			ldap_controls_free(resp_ctrls);
+			ldap_msgfree(res);
+			break;
+		}
+		ldap_memfree(diag);
+		for (e = ldap_first_entry(c->ld, res); e != NULL && result == ADPKI_OK;
+		     e = ldap_next_entry(c->ld, e))
+			result = snapshot_add_entry(c, s, e, log, err);
+		ber_memfree(cookie.bv_val);
+		cookie.bv_val = NULL;
+		cookie.bv_len = 0;
+		if (resp_ctrls != NULL) {
+			LDAPControl *pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, resp_ctrls, NULL);
+			if (pr != NULL)
+				ldap_parse_pageresponse_control(c->ld, pr, &estimate, &cookie);
+		}
+		ldap_controls_free(resp_ctrls);
+		ldap_msgfree(res);
+		pages++;
+		ADPKI_LOG(log, "page %d of %s: %zu objects so far", pages, base, s->object_count);
+	} while (result == ADPKI_OK && cookie.bv_val != NULL && cookie.bv_len > 0);
+	ber_memfree(cookie.bv_val);
+	return result;
+}
+
+static int
+object_order(const void *a, const void *b)
+{
+	const store_object *x = a, *y = b;
+
+	if (x->container != y->container)
+		return (int)x->container - (int)y->container;
+	if (x->parent_name != NULL && y->parent_name != NULL) {
+		int p = strcasecmp(x->parent_name, y->parent_name);
+		if (p != 0)
+			return p;
+	}
+	return strcasecmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+static snapshot *
+snapshot_new(const char *pks_dn, unsigned mask)
+{
+	snapshot *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->pks_dn = strdup(pks_dn);
+	s->mask = mask;
+	if (s->pks_dn == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+adpki_result
+snapshot_read(conn *c, unsigned mask, const adpki_logger *log, snapshot **out,
+              adpki_error *err)
+{
+	snapshot *s = snapshot_new(c->pks_dn, mask & CONT_MASK_ALL);
+	adpki_result rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return adpki_fail_oom(err);
+	ADPKI_LOG(log, "reading %s (subtree, paged)", c->pks_dn);
+	rc = paged_search(c, s, c->pks_dn, LDAP_SCOPE_SUBTREE, search_filter, false, log, err);
+	if (rc != ADPKI_OK) {
+		snapshot_free(s);
+		return rc;
+	}
+	qsort(s->objects, s->object_count, sizeof *s->objects, object_order);
+	*out = s;
+	return ADPKI_OK;
+}
+
+adpki_result
+snapshot_read_dns(conn *c, const char *const *dns, size_t count, const adpki_logger *log,
+                  snapshot **out, adpki_error *err)
+{
+	snapshot *s = snapshot_new(c->pks_dn, CONT_MASK_ALL);
+	size_t i;
+
+	*out = NULL;
+	if (s == NULL)
+		return adpki_fail_oom(err);
+	for (i = 0; i < count; i++) {
+		adpki_result rc = paged_search(c, s, dns[i], LDAP_SCOPE_BASE, "(objectClass=*)", true,
+		                                log, err);
+		if (rc != ADPKI_OK) {
+			snapshot_free(s);
+			return rc;
+		}
+	}
+	*out = s;
+	return ADPKI_OK;
+}
