@@ -1,0 +1,344 @@
+/* cli.c - option parsing from tables, --help, messages and exit codes. */
+#include "config.h"
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	G_URI = 1000, G_DC, G_DOMAIN, G_CONFIG_NC, G_CCACHE, G_MECH, G_SIMPLE, G_BIND_DN,
+	G_STDIN_PASSWORD, G_PASSWORD_FILE, G_STARTTLS, G_TIMEOUT, G_VERBOSE, G_HELP,
+};
+
+/* Connection and credential options, accepted by every command that talks
+ * to a directory, before or after the command name. */
+static const cli_option global_options[] = {
+	{ "uri", 'H', "URI", "domain controller URI: ldap://, ldaps://, ldapi://", G_URI },
+	{ "domain-controller", 'S', "HOST", "domain controller host name (ldap://HOST)", G_DC },
+	{ "domain", 0, "DOMAIN", "find a domain controller by DNS SRV for DOMAIN", G_DOMAIN },
+	{ "config-nc", 0, "DN", "configuration naming context (default: from the rootDSE)", G_CONFIG_NC },
+	{ "login-ccache", 'C', "CCACHE", "Kerberos credential cache to use (default: KRB5CCNAME)", G_CCACHE },
+	{ "sasl-mech", 'Y', "MECH", "SASL mechanism: GSSAPI (default) or EXTERNAL", G_MECH },
+	{ "simple", 'x', NULL, "simple bind (only over ldaps://, StartTLS or ldapi://)", G_SIMPLE },
+	{ "bind-dn", 0, "DN", "bind DN for a simple bind", G_BIND_DN },
+	{ "stdin-password", 0, NULL, "read the simple-bind password from standard input", G_STDIN_PASSWORD },
+	{ "password-file", 0, "FILE", "read the simple-bind password from FILE", G_PASSWORD_FILE },
+	{ "starttls", 'Z', NULL, "use StartTLS on ldap://", G_STARTTLS },
+	{ "timeout", 0, "SECONDS", "network and operation timeout (default 30)", G_TIMEOUT },
+	{ "verbose", 'v', NULL, "show each step: discovery, bind, searches", G_VERBOSE },
+	{ "help", 'h', NULL, "show this help", G_HELP },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+static size_t
+table_size(const cli_option *t)
+{
+	size_t n = 0;
+
+	while (t != NULL && t[n].long_name != NULL)
+		n++;
+	return n;
+}
+
+static void
+add_options(const cli_option *t, struct option *longs, size_t *nl, char *shorts, size_t *ns)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && t[i].long_name != NULL; i++) {
+		longs[*nl].name = t[i].long_name;
+		longs[*nl].has_arg = t[i].arg_name ? required_argument : no_argument;
+		longs[*nl].flag = NULL;
+		longs[*nl].val = t[i].id;
+		(*nl)++;
+		if (t[i].short_name != 0) {
+			shorts[(*ns)++] = (char)t[i].short_name;
+			if (t[i].arg_name)
+				shorts[(*ns)++] = ':';
+		}
+	}
+}
+
+/* getopt returns the short letter for short options: map it to the id. */
+static int
+option_id(const cli_option *cmd_opts, int c)
+{
+	size_t i;
+
+	for (i = 0; global_options[i].long_name != NULL; i++) {
+		if (global_options[i].short_name == c)
+			return global_options[i].id;
+	}
+	for (i = 0; cmd_opts != NULL && cmd_opts[i].long_name != NULL; i++) {
+		if (cmd_opts[i].short_name == c)
+			return cmd_opts[i].id;
+	}
+	return c;
+}
+
+static adpki_result
+parse_timeout(const char *arg, int *out, adpki_error *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 3600)
+		return adpki_fail(err, ADPKI_ERR_USAGE, "--timeout: '%s' is not a number of seconds "
+		                  "from 1 to 3600", arg);
+	*out = (int)v;
+	return ADPKI_OK;
+}
+
+static adpki_result
+apply_global(cli_globals *g, int id, const char *arg, adpki_error *err)
+{
+	conn_options *o = &g->conn;
+
+	switch (id) {
+	case G_URI: o->uri = arg; break;
+	case G_DC: o->dc_host = arg; break;
+	case G_DOMAIN: o->domain = arg; break;
+	case G_CONFIG_NC: o->config_nc = arg; break;
+	case G_CCACHE: o->login_ccache = arg; break;
+	case G_MECH:
+		if (strcasecmp(arg, "GSSAPI") == 0)
+			o->auth = CONN_AUTH_GSSAPI;
+		else if (strcasecmp(arg, "EXTERNAL") == 0)
+			o->auth = CONN_AUTH_EXTERNAL;
+		else
+			return adpki_fail(err, ADPKI_ERR_USAGE,
+			                  "-Y %s: unsupported SASL mechanism (use GSSAPI or EXTERNAL)", arg);
+		o->sasl_mech = arg;
+		break;
+	case G_SIMPLE: o->auth = CONN_AUTH_SIMPLE; break;
+	case G_BIND_DN: o->bind_dn = arg; break;
+	case G_STDIN_PASSWORD: o->stdin_password = true; break;
+	case G_PASSWORD_FILE: o->password_file = arg; break;
+	case G_STARTTLS: o->starttls = true; break;
+	case G_TIMEOUT: return parse_timeout(arg, &o->timeout, err);
+	case G_VERBOSE: g->verbose++; break;
+	default: return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "unknown option id %d", id);
+	}
+	return ADPKI_OK;
+}
+
+/* Checks that only make sense once all options are known. */
+static adpki_result
+check_globals(const cli_globals *g, adpki_error *err)
+{
+	const conn_options *o = &g->conn;
+
+	if (o->auth == CONN_AUTH_SIMPLE && o->bind_dn == NULL)
+		return adpki_fail(err, ADPKI_ERR_USAGE, "-x needs --bind-dn=DN");
+	if (o->auth == CONN_AUTH_SIMPLE && !o->stdin_password && o->password_file == NULL)
+		return adpki_fail(err, ADPKI_ERR_USAGE, "-x needs --stdin-password or --password-file=FILE "
+		                  "(passwords are never taken from the command line)");
+	if (o->stdin_password && o->password_file != NULL)
+		return adpki_fail(err, ADPKI_ERR_USAGE,
+		                  "--stdin-password and --password-file exclude each other");
+	if (o->auth != CONN_AUTH_SIMPLE && (o->bind_dn || o->stdin_password || o->password_file))
+		return adpki_fail(err, ADPKI_ERR_USAGE,
+		                  "--bind-dn, --stdin-password and --password-file go with -x");
+	return ADPKI_OK;
+}
+
+int
+cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
+          cli_option_fn on_option, void *state, int *first_arg)
+{
+	size_t total = table_size(global_options) + table_size(cmd->options) + 1;
+	struct option *longs = calloc(total, sizeof *longs);
+	char shorts[128] = "";
+	size_t nl = 0, ns = 0;
+	adpki_error err = { ADPKI_OK, "" };
+	int c, rc = ADPKI_OK;
+
+	if (longs == NULL) {
+		adpki_fail_oom(&err);
+		return cli_report(g, &err);
+	}
+	/* A leading ':' would change getopt's error reporting; we want its
+	 * messages, but with our program name, so opterr stays on. */
+	add_options(global_options, longs, &nl, shorts, &ns);
+	add_options(cmd->options, longs, &nl, shorts, &ns);
+	shorts[ns] = '\0';
+	/* GNU getopt permutes argv, so options may follow positional
+	 * arguments ("adpki list -H URI" and "adpki show a.cer --format=json"). */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		int id;
+		if (c == '?') {
+			rc = ADPKI_ERR_USAGE;
+			fprintf(stderr, "Try '%s %s --help'.\n", g->program, cmd->name);
+			break;
+		}
+		id = option_id(cmd->options, c);
+		if (id == G_HELP) {
+			cli_print_command_help(stdout, cmd);
+			free(longs);
+			return -1;
+		}
+		if (id >= G_URI)
+			rc = apply_global(g, id, optarg, &err);
+		else
+			rc = on_option ? on_option(state, id, optarg, &err)
+			               : adpki_fail(&err, ADPKI_ERR_USAGE, "unexpected option");
+		if (rc != ADPKI_OK)
+			break;
+	}
+	free(longs);
+	if (rc == ADPKI_OK)
+		rc = check_globals(g, &err);
+	if (rc != ADPKI_OK && err.message[0] != '\0') {
+		fprintf(stderr, "%s %s: %s\nTry '%s %s --help'.\n", g->program, cmd->name, err.message,
+		        g->program, cmd->name);
+	}
+	*first_arg = optind;
+	return rc;
+}
+
+static const char *
+category_hint(adpki_result code)
+{
+	switch (code) {
+	case ADPKI_ERR_CREDENTIALS: return "credentials or permission";
+	case ADPKI_ERR_DIRECTORY: return "directory or network";
+	case ADPKI_ERR_CONFIG: return "configuration or input";
+	case ADPKI_ERR_USAGE: return "usage";
+	default: return "unexpected";
+	}
+}
+
+int
+cli_report(const cli_globals *g, const adpki_error *err)
+{
+	fprintf(stderr, "%s: %s\n", g->program, err->message);
+	if (g->verbose)
+		fprintf(stderr, "%s: (%s error, exit status %d)\n", g->program,
+		        category_hint(err->code), (int)err->code);
+	return (int)err->code;
+}
+
+void
+cli_usage_error(const cli_globals *g, const cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", g->program, cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s --help'.\n", g->program, cmd->name);
+}
+
+static void
+print_options(FILE *out, const cli_option *t)
+{
+	size_t i;
+
+	for (i = 0; t[i].long_name != NULL; i++) {
+		char left[64];
+		if (t[i].short_name)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", t[i].short_name, t[i].long_name,
+			         t[i].arg_name ? "=" : "", t[i].arg_name ? t[i].arg_name : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", t[i].long_name,
+			         t[i].arg_name ? "=" : "", t[i].arg_name ? t[i].arg_name : "");
+		if (strlen(left) > 26)
+			fprintf(out, "  %s\n  %-26s  %s\n", left, "", t[i].help);
+		else
+			fprintf(out, "  %-26s  %s\n", left, t[i].help);
+	}
+}
+
+void
+cli_print_command_help(FILE *out, const cli_command *cmd)
+{
+	fprintf(out, "Usage: adpki %s [OPTIONS]%s%s\n%s\n\n%s\n", cmd->name,
+	        cmd->args[0] ? " " : "", cmd->args, cmd->summary, cmd->description);
+	if (cmd->options != NULL && cmd->options[0].long_name != NULL) {
+		fprintf(out, "\nOptions:\n");
+		print_options(out, cmd->options);
+	}
+	if (cmd->needs_directory) {
+		fprintf(out, "\nConnection options (before or after the command name):\n");
+		print_options(out, global_options);
+	} else {
+		fprintf(out, "\n  -h, --help                  show this help\n");
+	}
+	fprintf(out, "\nExit status: 0 success, 2 usage, 3 unexpected, 4 directory or network,\n"
+	             "5 configuration or input, 6 credentials or permission.  See adpki(1).\n");
+}
+
+static void
+stderr_log(void *ctx, const char *fmt, ...)
+{
+	const cli_globals *g = ctx;
+	va_list ap;
+
+	fprintf(stderr, "%s: ", g->program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+adpki_logger
+cli_logger(cli_globals *g)
+{
+	adpki_logger lg = { g->verbose ? stderr_log : NULL, g };
+	return lg;
+}
+
+adpki_result
+cli_connect(cli_globals *g, conn **out, adpki_error *err)
+{
+	adpki_logger lg = cli_logger(g);
+	return conn_open(&g->conn, &lg, out, err);
+}
+
+int
+cli_parse_leading_globals(cli_globals *g, int argc, char **argv, bool *help)
+{
+	size_t total = table_size(global_options) + 2;
+	struct option *longs = calloc(total, sizeof *longs);
+	char shorts[64] = "+";
+	size_t nl = 0, ns = 1;
+	adpki_error err = { ADPKI_OK, "" };
+	int c, rc = ADPKI_OK;
+
+	if (longs == NULL)
+		return -1;
+	add_options(global_options, longs, &nl, shorts, &ns);
+	longs[nl].name = "version";
+	longs[nl].val = 'V';
+	shorts[ns] = '\0';
+	optind = 1;
+	*help = false;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		int id = option_id(NULL, c);
+		if (c == 'V') {
+			printf("adpki %s\n", PACKAGE_VERSION);
+			free(longs);
+			exit(0);
+		}
+		if (c == '?') {
+			free(longs);
+			return -1;
+		}
+		if (id == G_HELP) {
+			*help = true;
+			continue;
+		}
+		rc = apply_global(g, id, optarg, &err);
+		if (rc != ADPKI_OK) {
+			fprintf(stderr, "%s: %s\n", g->program, err.message);
+			free(longs);
+			return -1;
+		}
+	}
+	free(longs);
+	return optind;
+}

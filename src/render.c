@@ -1,2 +1,437 @@
-/* render.c - placeholder, being written */
+/* render.c - tables, JSON and PEM for `show` and `list` (see render.h). */
 #include "config.h"
+#include "render.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "lint.h"
+
+/* Length of a valid UTF-8 sequence at s (at most left bytes), 0 if invalid. */
+static size_t
+utf8_valid_len(const unsigned char *s, size_t left)
+{
+	size_t n, i;
+	uint32_t c = s[0], min;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
+	else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
+	else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
+	else return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *
+render_safe_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p), i = 0;
+	char *out = malloc(len * 4 + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		size_t n = utf8_valid_len(p + i, len - i);
+		/* C1 controls (U+0080..U+009F) can drive terminals too. */
+		bool c1 = n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
+		if (n == 0 || p[i] < 0x20 || p[i] == 0x7f || c1) {
+			size_t k, m = (n == 0 || n == 1) ? 1 : n;
+			for (k = 0; k < m; k++)
+				o += sprintf(o, "\\x%02X", p[i + k]);
+			i += m;
+		} else {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+render_utf8_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p), i = 0;
+	char *out = malloc(len * 3 + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		size_t n = utf8_valid_len(p + i, len - i);
+		if (n == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* jansson refuses invalid UTF-8; never let a hostile subject drop a field. */
+static json_t *
+json_text(const char *s)
+{
+	char *clean;
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	clean = render_utf8_clean(s);
+	if (clean == NULL)
+		return NULL;
+	j = json_string(clean);
+	free(clean);
+	return j;
+}
+
+static json_t *
+json_time(time_t t)
+{
+	char buf[32];
+
+	if (t == (time_t)-1)
+		return json_null();
+	cert_format_time(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+json_t *
+render_cert_json(const cert *c, time_t now)
+{
+	lint_warning w[LINT_MAX_WARNINGS];
+	size_t nw = lint_cert(c, now, w), i;
+	json_t *o = json_object(), *warnings = json_array();
+
+	if (o == NULL || warnings == NULL) {
+		json_decref(o);
+		json_decref(warnings);
+		return NULL;
+	}
+	json_object_set_new(o, "subject", json_text(c->subject));
+	json_object_set_new(o, "issuer", json_text(c->issuer));
+	json_object_set_new(o, "common_name", json_text(c->common_name));
+	json_object_set_new(o, "serial", json_string(c->serial));
+	json_object_set_new(o, "sha1", json_string(c->sha1));
+	json_object_set_new(o, "sha256", json_string(c->sha256));
+	json_object_set_new(o, "not_before", json_time(c->not_before));
+	json_object_set_new(o, "not_after", json_time(c->not_after));
+	json_object_set_new(o, "key_type", json_text(c->key_type));
+	json_object_set_new(o, "key_bits", json_integer(c->key_bits));
+	json_object_set_new(o, "signature_algorithm", json_text(c->sig_alg));
+	json_object_set_new(o, "is_ca", json_boolean(c->is_ca));
+	json_object_set_new(o, "self_signed", json_boolean(c->self_signed));
+	json_object_set_new(o, "ad_name", json_text(c->ad_name));
+	json_object_set_new(o, "der_length", json_integer((json_int_t)c->der_len));
+	for (i = 0; i < nw; i++) {
+		json_t *wo = json_object();
+		json_object_set_new(wo, "code", json_string(w[i].code));
+		json_object_set_new(wo, "message", json_string(w[i].text));
+		json_array_append_new(warnings, wo);
+	}
+	json_object_set_new(o, "warnings", warnings);
+	return o;
+}
+
+/* One "  Label:  value" line with the value made safe. */
+static void
+table_line(FILE *out, const char *label, const char *value)
+{
+	char *safe = render_safe_text(value);
+
+	fprintf(out, "  %-16s %s\n", label, safe ? safe : "(out of memory)");
+	free(safe);
+}
+
+void
+render_cert_table(FILE *out, const cert *c, time_t now)
+{
+	lint_warning w[LINT_MAX_WARNINGS];
+	size_t nw = lint_cert(c, now, w), i;
+	char buf[96];
+
+	table_line(out, "Source:", c->source);
+	table_line(out, "Subject:", c->subject);
+	table_line(out, "Issuer:", c->issuer);
+	table_line(out, "Serial:", c->serial);
+	table_line(out, "SHA-1:", c->sha1);
+	table_line(out, "SHA-256:", c->sha256);
+	cert_format_time(c->not_before, buf, sizeof buf);
+	table_line(out, "Not before:", buf);
+	cert_format_time(c->not_after, buf, sizeof buf);
+	table_line(out, "Not after:", buf);
+	snprintf(buf, sizeof buf, "%s, %u bits", c->key_type ? c->key_type : "unknown", c->key_bits);
+	table_line(out, "Key:", buf);
+	table_line(out, "Signature:", c->sig_alg);
+	table_line(out, "CA:", c->is_ca ? (c->self_signed ? "yes, self-signed (root)" : "yes")
+	                               : (c->self_signed ? "no (self-signed)" : "no"));
+	table_line(out, "AD object name:", c->ad_name);
+	for (i = 0; i < nw; i++) {
+		snprintf(buf, sizeof buf, "%s: %s", w[i].code, w[i].text);
+		table_line(out, "Warning:", buf);
+	}
+}
+
+/* --- list ------------------------------------------------------------- */
+
+static size_t
+count_in(const snapshot *s, container_id id, size_t *values)
+{
+	size_t i, n = 0;
+
+	*values = 0;
+	for (i = 0; i < s->object_count; i++) {
+		if (s->objects[i].container == id) {
+			n++;
+			*values += s->objects[i].value_count;
+		}
+	}
+	return n;
+}
+
+static void
+list_value_lines(FILE *out, const store_value *v, time_t now)
+{
+	char date[32], *safe;
+
+	if (v->cert != NULL) {
+		lint_warning w[LINT_MAX_WARNINGS];
+		size_t nw = lint_cert(v->cert, now, w), i;
+
+		cert_format_time(v->cert->not_after, date, sizeof date);
+		date[10] = '\0';
+		fprintf(out, "    %s  until %s%s%s\n", v->cert->sha1, date,
+		        strcmp(v->attribute, "cACertificate") == 0 ? "" : "  ",
+		        strcmp(v->attribute, "cACertificate") == 0 ? "" : v->attribute);
+		safe = render_safe_text(v->cert->subject);
+		fprintf(out, "      %s\n", safe ? safe : "");
+		free(safe);
+		for (i = 0; i < nw; i++)
+			fprintf(out, "      ! %s: %s\n", w[i].code, w[i].text);
+	} else if (v->crl != NULL) {
+		char next[32] = "none";
+		cert_format_time(v->crl->this_update, date, sizeof date);
+		if (v->crl->next_update != (time_t)-1)
+			cert_format_time(v->crl->next_update, next, sizeof next);
+		fprintf(out, "    %s  %s\n", v->attribute, v->crl->sha1);
+		safe = render_safe_text(v->crl->issuer);
+		fprintf(out, "      issuer %s\n      this update %s, next update %s\n",
+		        safe ? safe : "", date, next);
+		free(safe);
+	} else {
+		safe = render_safe_text(v->decode_error);
+		fprintf(out, "    %s: %zu bytes that do not decode (%s)\n", v->attribute, v->len,
+		        safe ? safe : "");
+		free(safe);
+	}
+}
+
+static void
+list_object(FILE *out, const store_object *o, time_t now)
+{
+	char *name = render_safe_text(o->is_container_root ? container_title(o->container) : o->name);
+	size_t i;
+
+	if (o->parent_name != NULL) {
+		char *parent = render_safe_text(o->parent_name);
+		fprintf(out, "  %s/%s\n", parent ? parent : "", name ? name : "");
+		free(parent);
+	} else {
+		fprintf(out, "  %s\n", name ? name : "");
+	}
+	free(name);
+	if (o->dns_host_name != NULL) {
+		char *host = render_safe_text(o->dns_host_name);
+		fprintf(out, "    host %s\n", host ? host : "");
+		free(host);
+	}
+	for (i = 0; i < o->value_count; i++)
+		list_value_lines(out, &o->values[i], now);
+	if (o->value_count == 0)
+		fprintf(out, "    (no certificate: %zu placeholder value%s)\n", o->placeholder_count,
+		        o->placeholder_count == 1 ? "" : "s");
+}
+
+void
+render_list_table(FILE *out, const snapshot *s, time_t now)
+{
+	int id;
+	size_t i, values, total = 0;
+
+	for (id = 0; id < CONT_COUNT; id++) {
+		size_t n;
+		if (!(s->mask & (1u << id)))
+			continue;
+		n = count_in(s, (container_id)id, &values);
+		total += values;
+		if (!s->present[id]) {
+			fprintf(out, "%s (%s): absent, no %s object\n\n", container_title((container_id)id),
+			        container_name((container_id)id), container_rdn((container_id)id));
+			continue;
+		}
+		if (id == CONT_NTAUTH)
+			fprintf(out, "%s (%s): %zu certificate%s\n", container_title((container_id)id),
+			        container_name((container_id)id), values, values == 1 ? "" : "s");
+		else
+			fprintf(out, "%s (%s): %zu object%s, %zu value%s\n",
+			        container_title((container_id)id), container_name((container_id)id), n,
+			        n == 1 ? "" : "s", values, values == 1 ? "" : "s");
+		for (i = 0; i < s->object_count; i++) {
+			if (s->objects[i].container == (container_id)id)
+				list_object(out, &s->objects[i], now);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "%zu value%s in %zu object%s\n", total, total == 1 ? "" : "s", s->object_count,
+	        s->object_count == 1 ? "" : "s");
+}
+
+static json_t *
+value_json(const store_object *o, const store_value *v, time_t now)
+{
+	json_t *j;
+
+	if (v->cert != NULL) {
+		j = render_cert_json(v->cert, now);
+	} else if (v->crl != NULL) {
+		j = json_object();
+		json_object_set_new(j, "issuer", json_text(v->crl->issuer));
+		json_object_set_new(j, "this_update", json_time(v->crl->this_update));
+		json_object_set_new(j, "next_update", json_time(v->crl->next_update));
+		json_object_set_new(j, "sha1", json_string(v->crl->sha1));
+	} else {
+		j = json_object();
+		json_object_set_new(j, "error", json_text(v->decode_error));
+		json_object_set_new(j, "length", json_integer((json_int_t)v->len));
+	}
+	if (j == NULL)
+		return NULL;
+	json_object_set_new(j, "container", json_string(container_name(o->container)));
+	json_object_set_new(j, "dn", json_text(o->dn));
+	json_object_set_new(j, "object", json_text(o->name));
+	json_object_set_new(j, "attribute", json_string(v->attribute));
+	if (o->parent_name != NULL)
+		json_object_set_new(j, "ca_host", json_text(o->parent_name));
+	return j;
+}
+
+static json_t *
+containers_json(const snapshot *s)
+{
+	json_t *arr = json_array();
+	int id;
+
+	for (id = 0; id < CONT_COUNT; id++) {
+		json_t *c;
+		char *dn;
+		size_t values, n;
+		if (!(s->mask & (1u << id)))
+			continue;
+		n = count_in(s, (container_id)id, &values);
+		dn = store_container_dn(s->pks_dn, (container_id)id);
+		c = json_object();
+		json_object_set_new(c, "name", json_string(container_name((container_id)id)));
+		json_object_set_new(c, "dn", json_text(dn));
+		json_object_set_new(c, "present", json_boolean(s->present[id]));
+		json_object_set_new(c, "objects", json_integer((json_int_t)n));
+		json_object_set_new(c, "values", json_integer((json_int_t)values));
+		json_array_append_new(arr, c);
+		free(dn);
+	}
+	return arr;
+}
+
+json_t *
+render_list_json(const snapshot *s, const char *server, const char *config_nc, time_t now)
+{
+	json_t *doc = json_object(), *certs = json_array(), *crls = json_array(),
+	       *bad = json_array(), *objects = json_array();
+	size_t i, k;
+
+	for (i = 0; i < s->object_count; i++) {
+		const store_object *o = &s->objects[i];
+		json_t *oj = json_object();
+		json_object_set_new(oj, "container", json_string(container_name(o->container)));
+		json_object_set_new(oj, "dn", json_text(o->dn));
+		json_object_set_new(oj, "object", json_text(o->name));
+		json_object_set_new(oj, "values", json_integer((json_int_t)o->value_count));
+		json_object_set_new(oj, "placeholders", json_integer((json_int_t)o->placeholder_count));
+		if (o->dns_host_name != NULL)
+			json_object_set_new(oj, "dns_host_name", json_text(o->dns_host_name));
+		json_array_append_new(objects, oj);
+		for (k = 0; k < o->value_count; k++) {
+			const store_value *v = &o->values[k];
+			json_t *vj = value_json(o, v, now);
+			json_array_append_new(v->cert ? certs : v->crl ? crls : bad, vj);
+		}
+	}
+	json_object_set_new(doc, "server", json_text(server));
+	json_object_set_new(doc, "configuration_naming_context", json_text(config_nc));
+	json_object_set_new(doc, "public_key_services", json_text(s->pks_dn));
+	json_object_set_new(doc, "containers", containers_json(s));
+	json_object_set_new(doc, "objects", objects);
+	json_object_set_new(doc, "certificates", certs);
+	json_object_set_new(doc, "crls", crls);
+	json_object_set_new(doc, "undecodable", bad);
+	return doc;
+}
+
+adpki_result
+render_list_pem(FILE *out, const snapshot *s, adpki_error *err)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->object_count; i++) {
+		const store_object *o = &s->objects[i];
+		for (k = 0; k < o->value_count; k++) {
+			const store_value *v = &o->values[k];
+			gnutls_datum_t der = { v->bytes, (unsigned)v->len }, pem = { NULL, 0 };
+			char *subject;
+
+			if (v->cert == NULL)
+				continue;
+			if (gnutls_pem_base64_encode2("CERTIFICATE", &der, &pem) < 0)
+				return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "PEM encoding of %s failed",
+				                  v->cert->sha1);
+			subject = render_safe_text(v->cert->subject);
+			fprintf(out, "# %s %s %s\n# %s\n", container_name(o->container), v->attribute,
+			        v->cert->sha1, subject ? subject : "");
+			fwrite(pem.data, 1, pem.size, out);
+			free(subject);
+			gnutls_free(pem.data);
+		}
+	}
+	return ADPKI_OK;
+}
+
+adpki_result
+render_json(FILE *out, json_t *json, adpki_error *err)
+{
+	if (json == NULL)
+		return adpki_fail_oom(err);
+	if (json_dumpf(json, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "writing JSON failed");
+	fputc('\n', out);
+	return ADPKI_OK;
+}
