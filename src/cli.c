@@ -15,13 +15,13 @@ enum {
 /* Connection and credential options, accepted by every command that talks
  * to a directory, before or after the command name. */
 static const cli_option global_options[] = {
-	{ "uri", 'H', "URI", "domain controller URI: ldap://, ldaps://, ldapi://", G_URI },
+	{ "uri", 'H', "URI", "DC to use: ldap://, ldaps:// or ldapi:// URI", G_URI },
 	{ "domain-controller", 'S', "HOST", "domain controller host name (ldap://HOST)", G_DC },
 	{ "domain", 0, "DOMAIN", "find a domain controller by DNS SRV for DOMAIN", G_DOMAIN },
-	{ "config-nc", 0, "DN", "configuration naming context (default: from the rootDSE)", G_CONFIG_NC },
-	{ "login-ccache", 'C', "CCACHE", "Kerberos credential cache to use (default: KRB5CCNAME)", G_CCACHE },
+	{ "config-nc", 0, "DN", "configuration NC (default: from the rootDSE)", G_CONFIG_NC },
+	{ "login-ccache", 'C', "CCACHE", "Kerberos credential cache (default: KRB5CCNAME)", G_CCACHE },
 	{ "sasl-mech", 'Y', "MECH", "SASL mechanism: GSSAPI (default) or EXTERNAL", G_MECH },
-	{ "simple", 'x', NULL, "simple bind (only over ldaps://, StartTLS or ldapi://)", G_SIMPLE },
+	{ "simple", 'x', NULL, "simple bind (ldaps://, StartTLS, ldapi:// only)", G_SIMPLE },
 	{ "bind-dn", 0, "DN", "bind DN for a simple bind", G_BIND_DN },
 	{ "stdin-password", 0, NULL, "read the simple-bind password from standard input", G_STDIN_PASSWORD },
 	{ "password-file", 0, "FILE", "read the simple-bind password from FILE", G_PASSWORD_FILE },
