@@ -154,13 +154,53 @@ render_cert_json(const cert *c, time_t now)
 	return o;
 }
 
+#define TABLE_WIDTH 80
+
+/* Prints text (already safe) after prefix, wrapping at spaces or commas so
+ * no line exceeds TABLE_WIDTH columns; continuation lines are indented
+ * like the first.  Long unbroken text is cut hard. */
+static void
+print_wrapped(FILE *out, const char *prefix, const char *text)
+{
+	size_t indent = strlen(prefix), room = TABLE_WIDTH > indent + 20 ? TABLE_WIDTH - indent : 20;
+	const char *p = text;
+	bool first = true;
+
+	do {
+		size_t len = strlen(p), cut = len;
+		if (len > room) {
+			cut = room;
+			while (cut > room / 2 && p[cut - 1] != ' ' && p[cut - 1] != ',')
+				cut--;
+			if (cut <= room / 2)
+				cut = room;
+		}
+		/* Never split a UTF-8 sequence. */
+		while (cut < len && cut > 0 && ((unsigned char)p[cut] & 0xc0) == 0x80)
+			cut--;
+		{
+			size_t shown = cut;
+			while (shown > 0 && p[shown - 1] == ' ')
+				shown--;
+			fprintf(out, "%s%.*s\n", first ? prefix : "", (int)shown, p);
+		}
+		p += cut;
+		while (*p == ' ')
+			p++;
+		if (*p != '\0')
+			fprintf(out, "%*s", (int)indent, "");
+		first = false;
+	} while (*p != '\0');
+}
+
 /* One "  Label:  value" line with the value made safe. */
 static void
 table_line(FILE *out, const char *label, const char *value)
 {
-	char *safe = render_safe_text(value);
+	char prefix[40], *safe = render_safe_text(value);
 
-	fprintf(out, "  %-16s %s\n", label, safe ? safe : "(out of memory)");
+	snprintf(prefix, sizeof prefix, "  %-11s ", label);
+	print_wrapped(out, prefix, safe ? safe : "(out of memory)");
 	free(safe);
 }
 
@@ -186,10 +226,11 @@ render_cert_table(FILE *out, const cert *c, time_t now)
 	table_line(out, "Signature:", c->sig_alg);
 	table_line(out, "CA:", c->is_ca ? (c->self_signed ? "yes, self-signed (root)" : "yes")
 	                               : (c->self_signed ? "no (self-signed)" : "no"));
-	table_line(out, "AD object name:", c->ad_name);
+	table_line(out, "AD name:", c->ad_name);
 	for (i = 0; i < nw; i++) {
-		snprintf(buf, sizeof buf, "%s: %s", w[i].code, w[i].text);
-		table_line(out, "Warning:", buf);
+		char text[160];
+		snprintf(text, sizeof text, "%s: %s", w[i].code, w[i].text);
+		table_line(out, "Warning:", text);
 	}
 }
 
@@ -225,10 +266,13 @@ list_value_lines(FILE *out, const store_value *v, time_t now)
 		        strcmp(v->attribute, "cACertificate") == 0 ? "" : "  ",
 		        strcmp(v->attribute, "cACertificate") == 0 ? "" : v->attribute);
 		safe = render_safe_text(v->cert->subject);
-		fprintf(out, "      %s\n", safe ? safe : "");
+		print_wrapped(out, "      ", safe ? safe : "");
 		free(safe);
-		for (i = 0; i < nw; i++)
-			fprintf(out, "      ! %s: %s\n", w[i].code, w[i].text);
+		for (i = 0; i < nw; i++) {
+			char text[160];
+			snprintf(text, sizeof text, "%s: %s", w[i].code, w[i].text);
+			print_wrapped(out, "      ! ", text);
+		}
 	} else if (v->crl != NULL) {
 		char next[32] = "none";
 		cert_format_time(v->crl->this_update, date, sizeof date);
