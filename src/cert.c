@@ -642,18 +642,14 @@ cert_list_append(cert_list *list, cert *c, adpki_error *err)
 {
 	cert **items;
 
-	if (list->count >= SIZE_MAX / sizeof *items / 2)
+	/* Exact size, no hidden capacity: any code that builds a cert_list
+	 * (items from malloc, count) can append to it.  Lists are short. */
+	if (list->count >= SIZE_MAX / sizeof *items - 1)
 		return adpki_fail_oom(err);
-	/* Grow by doubling from 8; capacity is implied by count. */
-	if (list->count == 0 || (list->count >= 8 && (list->count & (list->count - 1)) == 0) ||
-	    list->items == NULL) {
-		size_t cap = list->count < 8 ? 8 : list->count * 2;
-
-		items = realloc(list->items, cap * sizeof *items);
-		if (items == NULL)
-			return adpki_fail_oom(err);
-		list->items = items;
-	}
+	items = realloc(list->items, (list->count + 1) * sizeof *items);
+	if (items == NULL)
+		return adpki_fail_oom(err);
+	list->items = items;
 	list->items[list->count++] = c;
 	return ADPKI_OK;
 }
@@ -1004,7 +1000,11 @@ decode_buffer(const unsigned char *data, size_t len, cert_list *out, adpki_error
 	if (len >= 2 && ((data[0] == 0xff && data[1] == 0xfe) || (data[0] == 0xfe && data[1] == 0xff)))
 		return adpki_fail(err, ADPKI_ERR_CONFIG,
 		                  "not a certificate: UTF-16 text; save it as ASCII (Base-64 .cer) or DER");
-	if (data[0] == 0x30) {
+	/* DER starts with a SEQUENCE; every certificate is over 127 bytes, so
+	 * its length byte has the high bit set, which no ASCII text has (a PEM
+	 * file whose comment starts with "0" stays PEM). */
+	if (data[0] == 0x30 && (len < 2 || (data[1] & 0x80) != 0 ||
+	                        find_bytes(data, len, "-----BEGIN ") == NULL)) {
 		if (der_content_info_oid(data, len) != 0)
 			return decode_pkcs7(data, len, "PKCS#7", out, err);
 		r = decode_cert(data, len, "", &c, err);

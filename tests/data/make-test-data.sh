@@ -131,6 +131,7 @@ sed 's/CERTIFICATE-----/X509 CERTIFICATE-----/' "$samples/digicert-global-root-g
 	cat "$samples/digicert-global-root-g2.crt"
 	echo "trailing remark"
 } >cert/comments.pem
+{ echo "0 is where this comment starts (a PEM file, not DER)"; cat "$samples/digicert-global-root-g2.crt"; } >cert/zero-comment.pem
 openssl x509 -in "$samples/sample-root-ca.cer" -inform DER -trustout -addtrust serverAuth \
 	-out cert/trusted.pem
 

@@ -228,6 +228,9 @@ test_variants(void)
 	if (load_ok(data("cert/comments.pem"), 1, &l))
 		IS_STR(l.items[0]->sha1, digicert_g2.sha1, "text around PEM blocks is ignored");
 	cert_list_clear(&l);
+	if (load_ok(data("cert/zero-comment.pem"), 1, &l))
+		IS_STR(l.items[0]->sha1, digicert_g2.sha1, "PEM whose first byte is '0'");
+	cert_list_clear(&l);
 	if (load_ok(data("cert/trusted.pem"), 1, &l))
 		IS_STR(l.items[0]->sha1, root.sha1,
 		       "'TRUSTED CERTIFICATE': the certificate without OpenSSL's trust settings");
