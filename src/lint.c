@@ -33,9 +33,9 @@ lint_cert(const cert *c, time_t now, lint_warning *out)
 		n = add(out, n, "not-ca",
 		        "not a CA certificate (basicConstraints cA is not TRUE)");
 	if (now > c->not_after)
-		n = add(out, n, "expired", "expired: notAfter is in the past");
+		n = add(out, n, "expired", "validity ended: notAfter is in the past");
 	if (now < c->not_before)
-		n = add(out, n, "not-yet-valid", "not yet valid: notBefore is in the future");
+		n = add(out, n, "not-yet-valid", "validity not begun: notBefore is in the future");
 	if (c->der_len > CERT_AD_VALUE_MAX)
 		n = add(out, n, "too-large",
 		        "larger than 32768 bytes: AD refuses values this large");

@@ -9,6 +9,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "adname.h"
 #include "lint.h"
 
 /* Length of a valid UTF-8 sequence at s (at most left bytes), 0 if invalid. */
@@ -236,6 +237,21 @@ render_cert_table(FILE *out, const cert *c, time_t now)
 
 /* --- list ------------------------------------------------------------- */
 
+/* Warnings for a certificate as published: a KRA's userCertificate is an
+ * end-entity certificate by design, so "not a CA" would only be noise. */
+static size_t
+lint_published(const store_value *v, time_t now, lint_warning *w)
+{
+	size_t n = lint_cert(v->cert, now, w), i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v->attribute, "userCertificate") == 0 && strcmp(w[i].code, "not-ca") == 0)
+			continue;
+		w[k++] = w[i];
+	}
+	return k;
+}
+
 static size_t
 count_in(const snapshot *s, container_id id, size_t *values)
 {
@@ -254,39 +270,41 @@ count_in(const snapshot *s, container_id id, size_t *values)
 static void
 list_value_lines(FILE *out, const store_value *v, time_t now)
 {
-	char date[32], *safe;
+	char date[32], line[256], *safe;
 
 	if (v->cert != NULL) {
 		lint_warning w[LINT_MAX_WARNINGS];
-		size_t nw = lint_cert(v->cert, now, w), i;
+		size_t nw = lint_published(v, now, w), i;
+		bool plain = strcmp(v->attribute, "cACertificate") == 0;
 
 		cert_format_time(v->cert->not_after, date, sizeof date);
 		date[10] = '\0';
-		fprintf(out, "    %s  until %s%s%s\n", v->cert->sha1, date,
-		        strcmp(v->attribute, "cACertificate") == 0 ? "" : "  ",
-		        strcmp(v->attribute, "cACertificate") == 0 ? "" : v->attribute);
+		fprintf(out, "    %s  until %s\n", v->cert->sha1, date);
+		if (!plain)
+			fprintf(out, "      (%s)\n", v->attribute);
 		safe = render_safe_text(v->cert->subject);
 		print_wrapped(out, "      ", safe ? safe : "");
 		free(safe);
 		for (i = 0; i < nw; i++) {
-			char text[160];
-			snprintf(text, sizeof text, "%s: %s", w[i].code, w[i].text);
-			print_wrapped(out, "      ! ", text);
+			snprintf(line, sizeof line, "%s: %s", w[i].code, w[i].text);
+			print_wrapped(out, "      ! ", line);
 		}
 	} else if (v->crl != NULL) {
 		char next[32] = "none";
 		cert_format_time(v->crl->this_update, date, sizeof date);
 		if (v->crl->next_update != (time_t)-1)
 			cert_format_time(v->crl->next_update, next, sizeof next);
-		fprintf(out, "    %s  %s\n", v->attribute, v->crl->sha1);
+		fprintf(out, "    %s  %s\n", v->crl->sha1,
+		        strcmp(v->attribute, "deltaRevocationList") == 0 ? "delta CRL" : "CRL");
 		safe = render_safe_text(v->crl->issuer);
-		fprintf(out, "      issuer %s\n      this update %s, next update %s\n",
-		        safe ? safe : "", date, next);
+		print_wrapped(out, "      issuer ", safe ? safe : "");
 		free(safe);
+		fprintf(out, "      this update %s\n      next update %s\n", date, next);
 	} else {
 		safe = render_safe_text(v->decode_error);
-		fprintf(out, "    %s: %zu bytes that do not decode (%s)\n", v->attribute, v->len,
-		        safe ? safe : "");
+		snprintf(line, sizeof line, "%s: %zu bytes that do not decode", v->attribute, v->len);
+		print_wrapped(out, "    ", line);
+		print_wrapped(out, "      ", safe ? safe : "");
 		free(safe);
 	}
 }
@@ -294,8 +312,14 @@ list_value_lines(FILE *out, const store_value *v, time_t now)
 static void
 list_object(FILE *out, const store_object *o, time_t now)
 {
-	char *name = render_safe_text(o->is_container_root ? container_title(o->container) : o->name);
+	/* Names are shown RFC 4514-escaped, so "Evil\,CN\=X" reads as the one
+	 * RDN it is. */
+	char *escaped = adname_dn_escape(o->is_container_root ? container_title(o->container)
+	                                                       : o->name ? o->name : "");
+	char *name = render_safe_text(escaped);
 	size_t i;
+
+	free(escaped);
 
 	if (o->parent_name != NULL) {
 		char *parent = render_safe_text(o->parent_name);
@@ -351,6 +375,20 @@ render_list_table(FILE *out, const snapshot *s, time_t now)
 	        s->object_count == 1 ? "" : "s");
 }
 
+static void
+drop_warning(json_t *warnings, const char *code)
+{
+	size_t i = 0;
+
+	while (i < json_array_size(warnings)) {
+		const char *c = json_string_value(json_object_get(json_array_get(warnings, i), "code"));
+		if (c != NULL && strcmp(c, code) == 0)
+			json_array_remove(warnings, i);
+		else
+			i++;
+	}
+}
+
 static json_t *
 value_json(const store_object *o, const store_value *v, time_t now)
 {
@@ -358,6 +396,8 @@ value_json(const store_object *o, const store_value *v, time_t now)
 
 	if (v->cert != NULL) {
 		j = render_cert_json(v->cert, now);
+		if (j != NULL && strcmp(v->attribute, "userCertificate") == 0)
+			drop_warning(json_object_get(j, "warnings"), "not-ca");
 	} else if (v->crl != NULL) {
 		j = json_object();
 		json_object_set_new(j, "issuer", json_text(v->crl->issuer));
