@@ -144,6 +144,78 @@ check_globals(const cli_globals *g, adpki_error *err)
 	return ADPKI_OK;
 }
 
+static const cli_option *
+find_long(const cli_option *t, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && t[i].long_name != NULL; i++) {
+		if (strlen(t[i].long_name) == len && strncmp(t[i].long_name, name, len) == 0)
+			return &t[i];
+	}
+	return NULL;
+}
+
+/* getopt_long accepts any unambiguous abbreviation ("--password=x" would
+ * become --password-file=x).  For a tool that edits forest-wide trust,
+ * options must be spelled out: refuse anything that is not exact. */
+static bool
+long_options_exact(const cli_option *cmd_opts, int argc, char **argv, bool leading,
+                   const char **bad)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		const cli_option *o;
+		size_t len;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (leading && a[0] != '-')
+			break;  /* the command name: its own parse checks the rest */
+		if (strncmp(a, "--", 2) != 0) {
+			/* A short option with its value in the next argument. */
+			if (leading && a[1] != '\0' && a[2] == '\0') {
+				size_t k;
+				for (k = 0; global_options[k].long_name != NULL; k++)
+					if (global_options[k].short_name == a[1] && global_options[k].arg_name)
+						i++;
+			}
+			continue;
+		}
+		if (leading && strcmp(a, "--version") == 0)
+			continue;
+		eq = strchr(a + 2, '=');
+		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		o = find_long(global_options, a + 2, len);
+		if (o == NULL)
+			o = find_long(cmd_opts, a + 2, len);
+		if (o == NULL) {
+			*bad = a;
+			return false;
+		}
+		if (o->arg_name != NULL && eq == NULL)
+			i++;  /* its value follows as the next argument */
+	}
+	return true;
+}
+
+/* Reports a getopt failure in adpki's own words (getopt would name
+ * argv[0], which is the command, not the program). */
+static void
+report_getopt_error(const cli_globals *g, const char *where, int argc, char **argv)
+{
+	const char *arg = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "?";
+
+	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
+		fprintf(stderr, "%s%s%s: invalid option -%c, or it needs an argument\n", g->program,
+		        where[0] ? " " : "", where, optopt);
+	else
+		fprintf(stderr, "%s%s%s: invalid option '%s', or it needs an argument\n",
+		        g->program, where[0] ? " " : "", where, arg);
+}
+
 int
 cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
           cli_option_fn on_option, void *state, int *first_arg)
@@ -165,12 +237,25 @@ cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
 	add_options(cmd->options, longs, &nl, shorts, &ns);
 	shorts[ns] = '\0';
 	/* GNU getopt permutes argv, so options may follow positional
-	 * arguments ("adpki list -H URI" and "adpki show a.cer --format=json"). */
-	optind = 1;
+	 * arguments ("adpki list -H URI" and "adpki show a.cer --format=json").
+	 * optind = 0 makes glibc forget the previous parse's mode. */
+	{
+		const char *bad = NULL;
+		if (!long_options_exact(cmd->options, argc, argv, false, &bad)) {
+			fprintf(stderr, "%s %s: unknown option '%s' (options must be spelled out in full)\n"
+			        "Try '%s %s --help'.\n", g->program, cmd->name, bad, g->program, cmd->name);
+			free(longs);
+			*first_arg = argc;
+			return ADPKI_ERR_USAGE;
+		}
+	}
+	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		int id;
 		if (c == '?') {
 			rc = ADPKI_ERR_USAGE;
+			report_getopt_error(g, cmd->name, argc, argv);
 			fprintf(stderr, "Try '%s %s --help'.\n", g->program, cmd->name);
 			break;
 		}
@@ -311,11 +396,21 @@ cli_parse_leading_globals(cli_globals *g, int argc, char **argv, bool *help)
 
 	if (longs == NULL)
 		return -1;
+	{
+		const char *bad = NULL;
+		if (!long_options_exact(NULL, argc, argv, true, &bad)) {
+			fprintf(stderr, "%s: unknown option '%s' (options must be spelled out in full)\n",
+			        g->program, bad);
+			free(longs);
+			return -1;
+		}
+	}
 	add_options(global_options, longs, &nl, shorts, &ns);
 	longs[nl].name = "version";
 	longs[nl].val = 'V';
 	shorts[ns] = '\0';
-	optind = 1;
+	optind = 0;
+	opterr = 0;
 	*help = false;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		int id = option_id(NULL, c);
@@ -325,6 +420,7 @@ cli_parse_leading_globals(cli_globals *g, int argc, char **argv, bool *help)
 			exit(0);
 		}
 		if (c == '?') {
+			report_getopt_error(g, "", argc, argv);
 			free(longs);
 			return -1;
 		}
