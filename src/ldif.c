@@ -695,7 +695,7 @@ read_add(reader *rd, plan *p, record *rc)
 		} else if (canon == NULL || strcmp(canon, PLAN_ATTR_USER) == 0) {
 			r = fail_at(rd, ll->lineno, "attribute not accepted in a new object", av.name);
 		} else {
-			has[0] |= canon == (const char *)PLAN_ATTR_CA || strcmp(canon, PLAN_ATTR_CA) == 0;
+			has[0] |= strcmp(canon, PLAN_ATTR_CA) == 0;
 			has[1] |= strcmp(canon, PLAN_ATTR_ARL) == 0;
 			has[2] |= strcmp(canon, PLAN_ATTR_CRL) == 0;
 			r = plan_op_add_value(op, canon, av.value, av.len, rd->err);

@@ -146,7 +146,9 @@ mobj_valid(const mobj *o)
 	                                       mobj_count(o, "certificateRevocationList") > 0);
 }
 
-/* Executes p against m with LDAP's rules; returns NULL or what failed. */
+/* Executes p against m with LDAP's rules (plus: no value operation may
+ * leave a mandatory attribute empty, even inside one modify); returns NULL
+ * or what failed. */
 static const char *
 model_apply(model *m, const plan *p)
 {
@@ -220,6 +222,13 @@ model_apply(model *m, const plan *p)
 					}
 					free(work.v[f].b);
 					work.v[f] = work.v[--work.n];
+				}
+				/* Stricter than LDAP (which checks the end of a modify):
+				 * every prefix must be valid, so the plan stays safe
+				 * even if its operations are sent one at a time. */
+				if (!mobj_valid(&work)) {
+					mobj_clear(&work);
+					return "mandatory attribute emptied inside a modify";
 				}
 				end++;
 			}
