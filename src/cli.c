@@ -63,6 +63,18 @@ add_options(const cli_option *t, struct option *longs, size_t *nl, char *shorts,
 
 /* getopt returns the short letter for short options: map it to the id. */
 static int
+option_id_in(const cli_option *t, int c)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && t[i].long_name != NULL; i++) {
+		if (t[i].short_name == c)
+			return t[i].id;
+	}
+	return -1;
+}
+
+static int
 option_id(const cli_option *cmd_opts, int c)
 {
 	size_t i;
@@ -76,6 +88,16 @@ option_id(const cli_option *cmd_opts, int c)
 			return cmd_opts[i].id;
 	}
 	return c;
+}
+
+static int
+command_option_id(const cli_command *cmd, int c)
+{
+	int id = option_id(cmd->options, c);
+
+	if (id == c && cmd->plan_options != NULL && option_id_in(cmd->plan_options, c) >= 0)
+		id = option_id_in(cmd->plan_options, c);
+	return id;
 }
 
 static adpki_result
@@ -160,8 +182,8 @@ find_long(const cli_option *t, const char *name, size_t len)
  * become --password-file=x).  For a tool that edits forest-wide trust,
  * options must be spelled out: refuse anything that is not exact. */
 static bool
-long_options_exact(const cli_option *cmd_opts, int argc, char **argv, bool leading,
-                   const char **bad)
+long_options_exact(const cli_option *cmd_opts, const cli_option *plan_opts, int argc,
+                   char **argv, bool leading, const char **bad)
 {
 	int i;
 
@@ -191,6 +213,8 @@ long_options_exact(const cli_option *cmd_opts, int argc, char **argv, bool leadi
 		o = find_long(global_options, a + 2, len);
 		if (o == NULL)
 			o = find_long(cmd_opts, a + 2, len);
+		if (o == NULL)
+			o = find_long(plan_opts, a + 2, len);
 		if (o == NULL) {
 			*bad = a;
 			return false;
@@ -220,7 +244,8 @@ int
 cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
           cli_option_fn on_option, void *state, int *first_arg)
 {
-	size_t total = table_size(global_options) + table_size(cmd->options) + 1;
+	size_t total = table_size(global_options) + table_size(cmd->options) +
+	               table_size(cmd->plan_options) + 1;
 	struct option *longs = calloc(total, sizeof *longs);
 	char shorts[128] = "";
 	size_t nl = 0, ns = 0;
@@ -235,13 +260,14 @@ cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
 	 * messages, but with our program name, so opterr stays on. */
 	add_options(global_options, longs, &nl, shorts, &ns);
 	add_options(cmd->options, longs, &nl, shorts, &ns);
+	add_options(cmd->plan_options, longs, &nl, shorts, &ns);
 	shorts[ns] = '\0';
 	/* GNU getopt permutes argv, so options may follow positional
 	 * arguments ("adpki list -H URI" and "adpki show a.cer --format=json").
 	 * optind = 0 makes glibc forget the previous parse's mode. */
 	{
 		const char *bad = NULL;
-		if (!long_options_exact(cmd->options, argc, argv, false, &bad)) {
+		if (!long_options_exact(cmd->options, cmd->plan_options, argc, argv, false, &bad)) {
 			fprintf(stderr, "%s %s: unknown option '%s' (options must be spelled out in full)\n"
 			        "Try '%s %s --help'.\n", g->program, cmd->name, bad, g->program, cmd->name);
 			free(longs);
@@ -259,7 +285,7 @@ cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
 			fprintf(stderr, "Try '%s %s --help'.\n", g->program, cmd->name);
 			break;
 		}
-		id = option_id(cmd->options, c);
+		id = command_option_id(cmd, c);
 		if (id == G_HELP) {
 			cli_print_command_help(stdout, cmd);
 			free(longs);
@@ -347,6 +373,10 @@ cli_print_command_help(FILE *out, const cli_command *cmd)
 		fprintf(out, "\nOptions:\n");
 		print_options(out, cmd->options);
 	}
+	if (cmd->plan_options != NULL) {
+		fprintf(out, "\nPlan options:\n");
+		print_options(out, cmd->plan_options);
+	}
 	if (cmd->needs_directory) {
 		fprintf(out, "\nConnection options (before or after the command name):\n");
 		print_options(out, global_options);
@@ -398,7 +428,7 @@ cli_parse_leading_globals(cli_globals *g, int argc, char **argv, bool *help)
 		return -1;
 	{
 		const char *bad = NULL;
-		if (!long_options_exact(NULL, argc, argv, true, &bad)) {
+		if (!long_options_exact(NULL, NULL, argc, argv, true, &bad)) {
 			fprintf(stderr, "%s: unknown option '%s' (options must be spelled out in full)\n",
 			        g->program, bad);
 			free(longs);

@@ -36,6 +36,7 @@ struct cli_command {
 	const char *summary;     /* one line */
 	const char *description; /* a paragraph for --help */
 	const cli_option *options;  /* terminated by an entry with long_name NULL */
+	const cli_option *plan_options;  /* shared write options (write.h), or NULL */
 	bool needs_directory;    /* shows the connection options in --help */
 	int (*run)(cli_globals *g, const cli_command *cmd, int argc, char **argv);
 };
@@ -70,5 +71,10 @@ adpki_result cli_connect(cli_globals *g, conn **out, adpki_error *err);
 /* The commands. */
 extern const cli_command cmd_show;
 extern const cli_command cmd_list;
+extern const cli_command cmd_publish;
+extern const cli_command cmd_dspublish;
+extern const cli_command cmd_remove;
+extern const cli_command cmd_prune;
+extern const cli_command cmd_apply;
 
 #endif

@@ -11,6 +11,11 @@
 static const cli_command *const commands[] = {
 	&cmd_show,
 	&cmd_list,
+	&cmd_publish,
+	&cmd_remove,
+	&cmd_prune,
+	&cmd_apply,
+	&cmd_dspublish,
 	NULL,
 };
 

@@ -555,12 +555,13 @@ publish_item(const snapshot *s, const plan_item *it, const plan_publish_options 
 
 	if (!c->is_ca && (opt == NULL || !opt->force)) {
 		char *subj = plan_safe_text(c->subject != NULL ? c->subject : "", true);
-		adpki_fail(err, ADPKI_ERR_USAGE,
+		/* An input error (exit 5): the file is what is wrong, not the syntax. */
+		adpki_fail(err, ADPKI_ERR_CONFIG,
 		           "%s (%s, SHA-1 %s) is not a CA certificate (basicConstraints cA is not "
 		           "TRUE): refusing to publish it; use --force to publish it anyway",
 		           c->source != NULL ? c->source : "certificate", subj ? subj : "?", c->sha1);
 		free(subj);
-		return ADPKI_ERR_USAGE;
+		return ADPKI_ERR_CONFIG;
 	}
 	if (c->der_len == 0 || c->der_len > CERT_AD_VALUE_MAX)
 		return adpki_fail(err, ADPKI_ERR_CONFIG,
@@ -1278,8 +1279,8 @@ diff_value(FILE *out, char sign, const char *label, const plan_value *v)
 	return ADPKI_OK;
 }
 
-static adpki_result
-diff_op(FILE *out, const plan_op *op)
+adpki_result
+plan_render_op(const plan_op *op, FILE *out)
 {
 	char *raw = plan_op_label(op), *label = plan_safe_text(raw, false);
 	adpki_result r = ADPKI_OK;
@@ -1315,7 +1316,7 @@ plan_render_diff(const plan *p, FILE *out, adpki_error *err)
 	size_t i;
 
 	for (i = 0; i < p->op_count; i++) {
-		if (diff_op(out, &p->ops[i]) != ADPKI_OK)
+		if (plan_render_op(&p->ops[i], out) != ADPKI_OK)
 			return adpki_fail_oom(err);
 	}
 	plan_summary_line(&p->summary, line, sizeof line);

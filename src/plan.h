@@ -208,6 +208,9 @@ char *plan_op_label(const plan_op *op);
  * become \xNN or \u{XXXX}; backslash becomes \\ (malloc'd). */
 char *plan_safe_text(const char *s, bool ascii_only);
 
+/* The diff lines of one operation (the real run prints them as it goes). */
+adpki_result plan_render_op(const plan_op *op, FILE *out);
+
 /* The dry-run diff: one line per change, then the summary line. */
 adpki_result plan_render_diff(const plan *p, FILE *out, adpki_error *err);
 

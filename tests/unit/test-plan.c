@@ -557,8 +557,8 @@ test_publish_refusals(void)
 	plan *p = NULL;
 	adpki_error err;
 
-	OK(plan_publish(s, &it, 1, NULL, &p, &err) == ADPKI_ERR_USAGE && p == NULL,
-	   "non-CA refused");
+	OK(plan_publish(s, &it, 1, NULL, &p, &err) == ADPKI_ERR_CONFIG && p == NULL,
+	   "non-CA refused as an input error (exit 5)");
 	OK(strstr(err.message, "--force") != NULL && strstr(err.message, leaf.c->sha1) != NULL,
 	   "message names the certificate and --force");
 	OK(plan_publish(s, &it, 1, &force, &p, &err) == ADPKI_OK, "non-CA with --force");
