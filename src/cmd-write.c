@@ -133,29 +133,61 @@ make_dirs(char *path, adpki_error *err)
 	return ADPKI_OK;
 }
 
-/* $XDG_STATE_HOME/adpki/undo-<UTC>.ldif, else ~/.local/state/adpki/... */
+/* $XDG_STATE_HOME/adpki/undo-<UTC>.ldif, else ~/.local/state/adpki/...; the
+ * directory is created 0700.  The name is only a proposal: the file is
+ * created exclusively, and undo_create tries -2, -3 ... when taken. */
 static adpki_result
-default_undo_path(char *buf, size_t size, adpki_error *err)
+default_undo_dir(char *buf, size_t size, adpki_error *err)
 {
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
 	int n;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	if (state != NULL && state[0] == '/')
-		n = snprintf(buf, size, "%s/adpki/undo-%s.ldif", state, stamp);
+		n = snprintf(buf, size, "%s/adpki/", state);
 	else if (home != NULL && home[0] == '/')
-		n = snprintf(buf, size, "%s/.local/state/adpki/undo-%s.ldif", home, stamp);
+		n = snprintf(buf, size, "%s/.local/state/adpki/", home);
 	else
 		return adpki_fail(err, ADPKI_ERR_CONFIG, "neither XDG_STATE_HOME nor HOME is set: "
 		                  "give --undo-file=FILE");
-	if (n < 0 || (size_t)n >= size)
+	if (n < 0 || (size_t)n + 40 >= size)
 		return adpki_fail(err, ADPKI_ERR_CONFIG, "the undo file path is too long: "
 		                  "give --undo-file=FILE");
 	return make_dirs(buf, err);
+}
+
+/* Creates the undo file: the given path, or a fresh name in the default
+ * directory.  Never overwrites: an old undo file may be the only record of
+ * an earlier removal. */
+static adpki_result
+undo_create(const write_opts *w, char *path, size_t size, FILE **f, adpki_error *err)
+{
+	char dir[4096], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	adpki_result rc;
+	int attempt;
+
+	if (w->undo_path != NULL) {
+		if (strlen(w->undo_path) >= size)
+			return adpki_fail(err, ADPKI_ERR_CONFIG, "--undo-file: path too long");
+		strcpy(path, w->undo_path);
+		return open_private(path, true, f, err);
+	}
+	if ((rc = default_undo_dir(dir, sizeof dir, err)) != ADPKI_OK)
+		return rc;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	for (attempt = 1; attempt <= 1000; attempt++) {
+		int n = attempt == 1 ? snprintf(path, size, "%sundo-%s.ldif", dir, stamp)
+		                     : snprintf(path, size, "%sundo-%s-%d.ldif", dir, stamp, attempt);
+		if (n < 0 || (size_t)n >= size)
+			return adpki_fail(err, ADPKI_ERR_CONFIG, "the undo file path is too long: "
+			                  "give --undo-file=FILE");
+		rc = open_private(path, true, f, err);
+		if (rc == ADPKI_OK || errno != EEXIST)
+			return rc;
+	}
+	return rc;
 }
 
 static bool
@@ -176,22 +208,23 @@ plan_removes(const plan *p)
 /* The undo plan, on disk before anything is removed: if it cannot be
  * written, nothing is. */
 static adpki_result
-write_undo(const plan *p, const write_opts *w, char *path_out, size_t size, adpki_error *err)
+write_undo(const plan *p, const write_opts *w, char *path, size_t size, adpki_error *err)
 {
 	plan *undo = NULL;
-	adpki_result rc;
+	FILE *f = NULL;
+	adpki_result rc = plan_invert(p, &undo, err);
 
-	if (w->undo_path != NULL) {
-		if (strlen(w->undo_path) >= size)
-			return adpki_fail(err, ADPKI_ERR_CONFIG, "--undo-file: path too long");
-		strcpy(path_out, w->undo_path);
-	} else if ((rc = default_undo_path(path_out, size, err)) != ADPKI_OK) {
-		return rc;
+	if (rc == ADPKI_OK)
+		rc = undo_create(w, path, size, &f, err);
+	if (rc == ADPKI_OK) {
+		rc = ldif_write_plan(undo, f, err);
+		if (rc == ADPKI_OK)
+			rc = close_synced(f, path, err);
+		else
+			fclose(f);
+		if (rc != ADPKI_OK)
+			unlink(path);
 	}
-	rc = plan_invert(p, &undo, err);
-	if (rc != ADPKI_OK)
-		return rc;
-	rc = write_ldif_file(undo, path_out, true, err);
 	plan_free(undo);
 	if (rc != ADPKI_OK)
 		return adpki_fail_context(err, "the undo file could not be written, so nothing was "
