@@ -28,6 +28,7 @@ run() {
 	printf '\n$ %s\n' "$*"
 	"$@"
 }
+export XDG_STATE_HOME="$T/state"   # undo files land in the throwaway directory
 # Another tool (ldapmodify) publishes a root, as a Windows admin might have.
 cat > "$T/planted.ldif" <<LDIF
 dn: CN=DigiCert Global Root CA,CN=Certification Authorities,$SAMBA_PKS_DN
@@ -39,6 +40,16 @@ certificateRevocationList:: AA==
 LDIF
 run ldapmodify -Q -Y GSSAPI -H "$SAMBA_URI" -f "$T/planted.ldif"
 run "$ADPKI" list -H "$SAMBA_URI"
-run "$ADPKI" list -H "$SAMBA_URI" --container=rootca --format=json
+# The plan first: a dry-run diff and the LDIF an AD team could review.
+run "$ADPKI" publish -H "$SAMBA_URI" --dry-run --ldif="$T/plan.ldif" \
+	samples/sample-chain.p7b samples/digicert-global-root-g2.crt
+run cat "$T/plan.ldif"
+run "$ADPKI" publish -H "$SAMBA_URI" samples/sample-chain.p7b samples/digicert-global-root-g2.crt
+run "$ADPKI" publish -H "$SAMBA_URI" --as=ntauth samples/sample-root-ca.cer
+run "$ADPKI" list -H "$SAMBA_URI"
+root=$("$ADPKI" show --format=json samples/sample-root-ca.cer | jq -r '.certificates[0].sha1')
+run "$ADPKI" remove -H "$SAMBA_URI" --dry-run "$root"
+run "$ADPKI" remove -H "$SAMBA_URI" "$root"
+run "$ADPKI" list -H "$SAMBA_URI" --format=json --container=rootca
 echo
 echo "# demo finished; the DC is stopped and its files removed"
