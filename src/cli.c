@@ -383,8 +383,10 @@ cli_print_command_help(FILE *out, const cli_command *cmd)
 	} else {
 		fprintf(out, "\n  -h, --help                  show this help\n");
 	}
-	fprintf(out, "\nExit status: 0 success, 2 usage, 3 unexpected, 4 directory or network,\n"
-	             "5 configuration or input, 6 credentials or permission.  See adpki(1).\n");
+	fprintf(out, "\nExit status: 0 success, %s2 usage, 3 unexpected,\n"
+	             "4 directory or network, 5 configuration or input, 6 credentials or\n"
+	             "permission.  See adpki(1).\n",
+	        cmd->plan_options != NULL ? "1 changes pending (--exit-code), " : "");
 }
 
 static void

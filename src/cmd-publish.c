@@ -192,7 +192,7 @@ const cli_command cmd_publish = {
 		"is read and checked before anything is written; a certificate already in\n"
 		"place is unchanged.  Non-CA certificates are refused without --force.",
 	.options = publish_options,
-	.plan_options = write_plan_options,
+	.plan_options = write_plan_options_no_undo,
 	.needs_directory = true,
 	.run = run_publish,
 };
@@ -206,7 +206,7 @@ const cli_command cmd_dspublish = {
 		"for people and scripts coming from Windows.  -f is accepted; objects are\n"
 		"always created as needed.",
 	.options = dspublish_options,
-	.plan_options = write_plan_options,
+	.plan_options = write_plan_options_no_undo,
 	.needs_directory = true,
 	.run = run_dspublish,
 };

@@ -27,6 +27,16 @@ const cli_option write_plan_options[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+/* publish never removes a certificate (at most a 0x00 placeholder), so it
+ * has no undo file to place. */
+const cli_option write_plan_options_no_undo[] = {
+	{ "dry-run", 'n', NULL, "write nothing: show the plan as a diff", WOPT_DRY_RUN },
+	{ "ldif", 0, "FILE", "also write the plan as LDIF to FILE (- for stdout)", WOPT_LDIF },
+	{ "format", 0, "FORMAT", "diff (default) or json", WOPT_FORMAT },
+	{ "exit-code", 0, NULL, "exit 1 when the plan has changes, 0 when none", WOPT_EXIT_CODE },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 adpki_result
 write_option(write_opts *w, int id, const char *arg, adpki_error *err)
 {

@@ -21,6 +21,8 @@ typedef struct {
 
 /* -n, --ldif, --format, --exit-code, --undo-file (ids WOPT_*). */
 extern const cli_option write_plan_options[];
+/* The same without --undo-file (publish removes no certificate). */
+extern const cli_option write_plan_options_no_undo[];
 
 adpki_result write_option(write_opts *w, int id, const char *arg, adpki_error *err);
 
