@@ -2,7 +2,8 @@
  * and, on whatever it accepts, every renderer of a plan: the LDIF writer,
  * the dry-run diff and the JSON form.  A plan the reader accepts must also
  * survive a round trip: what the writer writes, the reader accepts again
- * with the same operations. */
+ * with the same operations; the LDIF is ASCII with lines of at most 78
+ * characters; the diff is safe to print on a terminal. */
 #include "config.h"
 
 #include <stddef.h>
@@ -35,6 +36,68 @@ write_ldif(const plan *p, size_t *len)
 	if (fclose(f) != 0)
 		abort();
 	return buf;
+}
+
+/* The LDIF writer's promise: ASCII only, lines of at most LDIF_WIDTH. */
+static void
+check_ldif_text(const char *text, size_t len)
+{
+	size_t i, col = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\n') {
+			col = 0;
+			continue;
+		}
+		if (c < 0x20 || c > 0x7e || ++col > LDIF_WIDTH) {
+			fprintf(stderr, "LDIF output byte %zu (0x%02x, column %zu) breaks the "
+			        "format\n", i, c, col);
+			abort();
+		}
+	}
+}
+
+/* The dry-run diff goes to a terminal: no control characters but '\n', no
+ * invalid UTF-8, no C1 controls, line/paragraph separators, bidi controls
+ * or BOM (plan_safe_text escapes them all). */
+static void
+check_terminal_text(const char *text, size_t len)
+{
+	size_t i = 0, n, k;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)text[i];
+		uint32_t cp, min;
+
+		if (c == '\n' || (c >= 0x20 && c < 0x7f)) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; min = 0x80; }
+		else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; min = 0x800; }
+		else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; min = 0x10000; }
+		else goto bad;
+		if (i + n > len)
+			goto bad;
+		for (k = 1; k < n; k++) {
+			if (((unsigned char)text[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | ((unsigned char)text[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+		    cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+			goto bad;
+		i += n;
+	}
+	return;
+bad:
+	fprintf(stderr, "diff output byte %zu (0x%02x) is unsafe for a terminal\n", i,
+	        (unsigned char)text[i]);
+	abort();
 }
 
 /* Same operations, same DNs, same value bytes. */
@@ -86,6 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (plan_render_diff(p, f, &err) != ADPKI_OK)
 		abort();
 	fclose(f);
+	check_terminal_text(line, line_len);
 	free(line);
 	json = plan_to_json(p);
 	if (json == NULL)
@@ -98,6 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Round trip through the writer. */
 	text = write_ldif(p, &text_len);
+	check_ldif_text(text, text_len);
 	if (ldif_parse(text, text_len, "fuzz-again", PKS, &again, &err) != ADPKI_OK) {
 		fprintf(stderr, "written plan refused: %s\n--- written:\n%s\n", err.message, text);
 		abort();
