@@ -33,7 +33,11 @@ adpki_fail_context(adpki_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->message, sizeof old);
-	snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+	/* A message that no longer fits is cut; say so rather than end mid-word
+	 * silently (the length check also documents that the cut is expected). */
+	if ((size_t)snprintf(err->message, sizeof err->message, "%s: %s", prefix, old)
+	    >= sizeof err->message)
+		memcpy(err->message + sizeof err->message - 4, "...", 4);
 	return err->code;
 }
 
