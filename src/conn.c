@@ -56,12 +56,11 @@ typedef struct {
 
 /* Kerberos/GSSAPI failures arrive as LDAP_LOCAL_ERROR with the GSS minor
  * status text in the diagnostic; the text is the only way to tell them
- * apart.  More specific needles first. */
+ * apart.  The first needle found wins, so the more specific come first. */
 static const diag_hint diag_hints[] = {
 	{ "No Kerberos credentials available", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
 	{ "No credentials cache found", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
 	{ "Can't find client principal", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
-	{ "No credentials were supplied", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
 	{ "Key table file", ADPKI_ERR_CREDENTIALS,
 	  "the client keytab cannot be used: check KRB5_CLIENT_KTNAME" },
 	{ "Ticket expired", ADPKI_ERR_CREDENTIALS,
@@ -83,9 +82,17 @@ static const diag_hint diag_hints[] = {
 	{ "Cannot find KDC", ADPKI_ERR_CONFIG,
 	  "no Kerberos KDC is known for the realm: add it to krb5.conf "
 	  "(KRB5_CONFIG) or enable dns_lookup_kdc" },
+	/* Samba before allow_sasl_over_tls: wants a layer even inside TLS. */
+	{ "Sign or Seal are required", ADPKI_ERR_CREDENTIALS,
+	  "the domain controller refuses SASL without signing+sealing even "
+	  "inside TLS: use ldap:// (GSSAPI signs and seals there), or on Samba "
+	  "set 'ldap server require strong auth = allow_sasl_over_tls'" },
 	{ "not allowed if TLS", ADPKI_ERR_DIRECTORY,
 	  "the domain controller refuses SASL inside TLS: use ldap:// "
 	  "(GSSAPI signs and seals there)" },
+	/* The GSS major status text: it accompanies several of the minor
+	 * statuses above, so it is only the fallback. */
+	{ "No credentials were supplied", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
 	{ "SASL(-4)", ADPKI_ERR_CONFIG,
 	  "the SASL mechanism is not available: install "
 	  "libsasl2-modules-gssapi-mit (GSSAPI) or check -Y" },
@@ -559,7 +566,7 @@ set_options(LDAP *ld, const target *t, int timeout, adpki_error *err)
 
 static adpki_result
 do_bind(conn *c, const target *t, const conn_options *o, const char *password,
-        const adpki_logger *log, adpki_error *err)
+        const adpki_logger *log, int *lrc_out, adpki_error *err)
 {
 	int lrc;
 
@@ -571,6 +578,7 @@ do_bind(conn *c, const target *t, const conn_options *o, const char *password,
 		cred.bv_len = strlen(password);
 		lrc = ldap_sasl_bind_s(c->ld, o->bind_dn, LDAP_SASL_SIMPLE, &cred,
 		                       NULL, NULL, NULL);
+		*lrc_out = lrc;
 		if (lrc != LDAP_SUCCESS)
 			return conn_ldap_fail(c, err, lrc, "simple bind as", o->bind_dn, NULL);
 		return ADPKI_OK;
@@ -587,6 +595,7 @@ do_bind(conn *c, const target *t, const conn_options *o, const char *password,
 	          : "sign+seal required: minimum SSF 56");
 	lrc = ldap_sasl_interactive_bind_s(c->ld, NULL, mech, NULL, NULL,
 	                                   LDAP_SASL_QUIET, sasl_interact, &ictx);
+	*lrc_out = lrc;
 	if (lrc != LDAP_SUCCESS) {
 		if (ictx.asked != NULL) {
 			char diag[256];
@@ -855,8 +864,18 @@ try_connect(const char *uri, const target *t, const conn_options *o,
 		return TRY_NEXT;
 	}
 
-	if (do_bind(c, t, o, password, log, err) != ADPKI_OK ||
-	    read_config_nc(c, o, log, err) != ADPKI_OK) {
+	/* A server that dies or stays silent during the bind is a connection
+	 * problem: the next one may answer.  A refused bind is final. */
+	lrc = LDAP_SUCCESS;
+	if (do_bind(c, t, o, password, log, &lrc, err) != ADPKI_OK) {
+		bool next = lrc == LDAP_SERVER_DOWN || lrc == LDAP_TIMEOUT ||
+		            lrc == LDAP_CONNECT_ERROR;
+		if (next && err != NULL)
+			ADPKI_LOG(log, "connect: %s", err->message);
+		conn_close(c);
+		return next ? TRY_NEXT : TRY_STOP;
+	}
+	if (read_config_nc(c, o, log, err) != ADPKI_OK) {
 		conn_close(c);
 		return TRY_STOP;
 	}
