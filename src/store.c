@@ -703,7 +703,9 @@ snapshot_read(conn *c, unsigned mask, const adpki_logger *log, snapshot **out,
 		snapshot_free(s);
 		return rc;
 	}
-	qsort(s->objects, s->object_count, sizeof *s->objects, object_order);
+	/* An empty answer leaves objects NULL, which qsort must not get. */
+	if (s->object_count > 1)
+		qsort(s->objects, s->object_count, sizeof *s->objects, object_order);
 	*out = s;
 	return ADPKI_OK;
 }
