@@ -94,6 +94,11 @@ der_header(const unsigned char *der, size_t len, unsigned char *tag,
 	n = der[1] & 0x7f;
 	if (n == 0 || n > 4 || len < 2 + n)
 		return -1;
+	/* DER lengths are minimal: no leading zero byte, and the long form
+	 * only from 128 on.  A BER encoding would be stored as given and get
+	 * a thumbprint no Windows tool shows for the same certificate. */
+	if (der[2] == 0 || (n == 1 && der[2] < 0x80))
+		return -1;
 	for (i = 0; i < n; i++)
 		value = (value << 8) | der[2 + i];
 	*hdr = 2 + n;

@@ -1,6 +1,7 @@
 /* cli.c - option parsing from tables, --help, messages and exit codes. */
 #include "config.h"
 #include "cli.h"
+#include "render.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -236,8 +237,9 @@ report_getopt_error(const cli_globals *g, const char *where, int argc, char **ar
 		fprintf(stderr, "%s%s%s: invalid option -%c, or it needs an argument\n", g->program,
 		        where[0] ? " " : "", where, optopt);
 	else
-		fprintf(stderr, "%s%s%s: invalid option '%s', or it needs an argument\n",
-		        g->program, where[0] ? " " : "", where, arg);
+		/* Only the name: "--stdin-password=SECRET" must not echo it. */
+		fprintf(stderr, "%s%s%s: invalid option '%.*s', or it needs an argument\n",
+		        g->program, where[0] ? " " : "", where, (int)strcspn(arg, "="), arg);
 }
 
 int
@@ -268,8 +270,10 @@ cli_parse(cli_globals *g, const cli_command *cmd, int argc, char **argv,
 	{
 		const char *bad = NULL;
 		if (!long_options_exact(cmd->options, cmd->plan_options, argc, argv, false, &bad)) {
-			fprintf(stderr, "%s %s: unknown option '%s' (options must be spelled out in full)\n"
-			        "Try '%s %s --help'.\n", g->program, cmd->name, bad, g->program, cmd->name);
+			/* Only the name: the value may be a secret ("--password=..."). */
+			fprintf(stderr, "%s %s: unknown option '%.*s' (options must be spelled out in full)\n"
+			        "Try '%s %s --help'.\n", g->program, cmd->name, (int)strcspn(bad, "="), bad,
+			        g->program, cmd->name);
 			free(longs);
 			*first_arg = argc;
 			return ADPKI_ERR_USAGE;
@@ -325,7 +329,12 @@ category_hint(adpki_result code)
 int
 cli_report(const cli_globals *g, const adpki_error *err)
 {
-	fprintf(stderr, "%s: %s\n", g->program, err->message);
+	/* Messages carry file names, DNs and server text: one line each, so a
+	 * name with a newline cannot forge a line of output. */
+	char *safe = render_safe_text(err->message);
+
+	fprintf(stderr, "%s: %s\n", g->program, safe != NULL ? safe : err->message);
+	free(safe);
 	if (g->verbose)
 		fprintf(stderr, "%s: (%s error, exit status %d)\n", g->program,
 		        category_hint(err->code), (int)err->code);
@@ -431,8 +440,8 @@ cli_parse_leading_globals(cli_globals *g, int argc, char **argv, bool *help)
 	{
 		const char *bad = NULL;
 		if (!long_options_exact(NULL, NULL, argc, argv, true, &bad)) {
-			fprintf(stderr, "%s: unknown option '%s' (options must be spelled out in full)\n",
-			        g->program, bad);
+			fprintf(stderr, "%s: unknown option '%.*s' (options must be spelled out in full)\n",
+			        g->program, (int)strcspn(bad, "="), bad);
 			free(longs);
 			return -1;
 		}

@@ -988,12 +988,15 @@ invert_op(plan *q, const plan_op *op, adpki_error *err)
 		inv->values_known = true;
 		return copy_values(inv, op, true, err);
 	case PLAN_DELETE_OBJECT:
+		/* Input errors (an LDIF delete of an object the directory does
+		 * not have), not usage errors. */
 		if (!op->values_known)
-			return adpki_fail(err, ADPKI_ERR_USAGE,
-			                  "cannot write an undo for deleting %s: the plan does not "
-			                  "say which values it holds", op->dn);
+			return adpki_fail(err, ADPKI_ERR_CONFIG,
+			                  "cannot write an undo for deleting %s: the object is not "
+			                  "in the directory (already deleted?), so the values it "
+			                  "held are unknown", op->dn);
 		if (op->container != CONT_ROOTCA && op->container != CONT_AIA)
-			return adpki_fail(err, ADPKI_ERR_USAGE,
+			return adpki_fail(err, ADPKI_ERR_CONFIG,
 			                  "cannot write an undo for deleting %s: only "
 			                  "certificationAuthority objects can be recreated", op->dn);
 		vals = calloc(op->value_count + 1, sizeof *vals);
