@@ -158,6 +158,53 @@ modify_one(apply_run *run, const char *dn, int op, const plan_value *v)
 
 /* --- add-value / delete-value groups ------------------------------------ */
 
+static int send_add(apply_run *run, const plan_op *op);
+
+/* A value add found its object gone: another writer removed the object's
+ * last values and deleted it after this run read it.  Without this the
+ * run would fail half-way (or, had the add been a create, the value would
+ * silently be the only thing lost).  Creates the object again with the
+ * value and the placeholders a new object gets from plan.c (cACertificate
+ * when the value is a crossCertificatePair, both revocation lists); if yet
+ * another writer re-created it first (68), adds the value to theirs.
+ * Only for the certificationAuthority objects adpki creates itself, and
+ * only for real certificate values.  *created: this run made the object. */
+static int
+recreate_with_value(apply_run *run, const plan_op *op, bool *created)
+{
+	const plan_value *v = &op->values[0];
+	plan_value vals[4];
+	plan_op tmp;
+	size_t n = 0;
+	int rc;
+
+	*created = false;
+	if ((op->container != CONT_ROOTCA && op->container != CONT_AIA &&
+	     op->container != CONT_NTAUTH) || v->placeholder ||
+	    (strcmp(v->attribute, PLAN_ATTR_CA) != 0 && strcmp(v->attribute, PLAN_ATTR_CROSS) != 0))
+		return LDAP_NO_SUCH_OBJECT;
+	memset(vals, 0, sizeof vals);
+	memset(&tmp, 0, sizeof tmp);
+	vals[n++] = *v;   /* borrowed bytes: tmp is never freed */
+	if (strcmp(v->attribute, PLAN_ATTR_CA) != 0)
+		vals[n++] = (plan_value){ PLAN_ATTR_CA, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
+	vals[n++] = (plan_value){ PLAN_ATTR_ARL, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
+	vals[n++] = (plan_value){ PLAN_ATTR_CRL, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
+	tmp.kind = PLAN_CREATE_OBJECT;
+	tmp.dn = op->dn;
+	tmp.container = op->container;
+	tmp.object = op->object;
+	tmp.values = vals;
+	tmp.value_count = n;
+	ADPKI_LOG(run->log, "%s was deleted since it was read; creating it again", op->dn);
+	rc = send_add(run, &tmp);
+	if (rc == LDAP_SUCCESS)
+		*created = true;
+	else if (rc == LDAP_ALREADY_EXISTS)
+		rc = modify_one(run, op->dn, LDAP_MOD_ADD, v);
+	return rc;
+}
+
 /* One value at a time, for when the batch met a value someone else had
  * already added or removed. */
 static adpki_result
@@ -169,8 +216,14 @@ apply_values_one_by_one(apply_run *run, size_t first, size_t end, adpki_error *e
 		const plan_op *op = &run->p->ops[i];
 		bool add = op->kind == PLAN_ADD_VALUE;
 		int rc = modify_one(run, op->dn, add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, &op->values[0]);
+		bool created = false;
 
-		if (rc == LDAP_SUCCESS)
+		if (add && rc == LDAP_NO_SUCH_OBJECT)
+			rc = recreate_with_value(run, op, &created);
+		if (rc == LDAP_SUCCESS && created)
+			settle(run, i, APPLY_DONE, "object deleted by another writer meanwhile: "
+			                           "created again with this value");
+		else if (rc == LDAP_SUCCESS)
 			settle(run, i, APPLY_DONE, NULL);
 		else if (add && rc == LDAP_TYPE_OR_VALUE_EXISTS)
 			settle(run, i, APPLY_ALREADY, "value already present (another writer added it)");
@@ -226,12 +279,11 @@ apply_value_group(apply_run *run, size_t first, size_t end, adpki_error *err)
 
 /* --- create-object ------------------------------------------------------ */
 
-/* LDAPMods for an object add: objectClass, cn, then each attribute with
- * all its values. */
-static adpki_result
-apply_create(apply_run *run, size_t i, adpki_error *err)
+/* Sends the object add for a create-object op: objectClass, cn, then each
+ * attribute with all its values.  Returns the LDAP result code. */
+static int
+send_add(apply_run *run, const plan_op *op)
 {
-	const plan_op *op = &run->p->ops[i];
 	char *classes[] = { "top", PLAN_OBJECT_CLASS, NULL };
 	char *cn[] = { op->object, NULL };
 	LDAPMod class_mod = { LDAP_MOD_ADD, "objectClass", { .modv_strvals = classes } };
@@ -247,7 +299,7 @@ apply_create(apply_run *run, size_t i, adpki_error *err)
 
 	if (mods == NULL || ptrs == NULL || bvs == NULL || bvptrs == NULL) {
 		free(mods); free(ptrs); free(bvs); free(bvptrs);
-		return adpki_fail_oom(err);
+		return LDAP_NO_MEMORY;
 	}
 	ptrs[nmods++] = &class_mod;
 	if (op->object != NULL)
@@ -277,6 +329,20 @@ apply_create(apply_run *run, size_t i, adpki_error *err)
 	ADPKI_LOG(run->log, "add %s", op->dn);
 	rc = ldap_add_ext_s(run->c->ld, op->dn, ptrs, NULL, NULL);
 	free(mods); free(ptrs); free(bvs); free(bvptrs);
+	return rc;
+}
+
+/* A create-object op: the add; when another writer created the object a
+ * moment ago (68), its values are added to theirs instead. */
+static adpki_result
+apply_create(apply_run *run, size_t i, adpki_error *err)
+{
+	const plan_op *op = &run->p->ops[i];
+	size_t k;
+	int rc = send_add(run, op);
+
+	if (rc == LDAP_NO_MEMORY)
+		return adpki_fail_oom(err);
 	if (rc == LDAP_SUCCESS) {
 		settle(run, i, APPLY_DONE, NULL);
 		return ADPKI_OK;
