@@ -20,24 +20,6 @@ apply_option(void *state, int id, const char *arg, adpki_error *err)
 	return write_option(state, id, arg, err);
 }
 
-/* A delete record for an object the directory does not have: its values
- * are unknown, so no undo file can be written.  Refused here, naming the
- * file, so that a dry run fails exactly as the real run would. */
-static adpki_result
-check_deletes_resolved(const plan *p, const char *path, adpki_error *err)
-{
-	size_t i;
-
-	for (i = 0; i < p->op_count; i++) {
-		const plan_op *op = &p->ops[i];
-		if (op->kind == PLAN_DELETE_OBJECT && !op->values_known)
-			return adpki_fail(err, ADPKI_ERR_CONFIG, "%s: deletes %s, which is not in "
-			                  "the directory (already deleted?); nothing was sent",
-			                  path, op->dn);
-	}
-	return ADPKI_OK;
-}
-
 static int
 run_apply(cli_globals *g, const cli_command *cmd, int argc, char **argv)
 {
@@ -61,10 +43,15 @@ run_apply(cli_globals *g, const cli_command *cmd, int argc, char **argv)
 	if (cli_connect(g, &c, &err) != ADPKI_OK ||
 	    ldif_read_file(argv[first], c->pks_dn, &p, &err) != ADPKI_OK ||
 	    snapshot_read(c, CONT_MASK_ALL, &lg, &s, &err) != ADPKI_OK ||
-	    plan_resolve_deletes(p, s, &err) != ADPKI_OK ||
-	    check_deletes_resolved(p, argv[first], &err) != ADPKI_OK) {
+	    plan_resolve_deletes(p, s, &err) != ADPKI_OK) {
 		rc = cli_report(g, &err);
 	} else {
+		/* A delete of an object that is already gone reaches its end
+		 * state without a write: applying a plan twice is harmless. */
+		size_t gone = plan_drop_absent_deletes(p, s);
+		if (gone > 0)
+			fprintf(stderr, "adpki: %zu object%s to delete %s already gone\n", gone,
+			        gone == 1 ? "" : "s", gone == 1 ? "is" : "are");
 		rc = write_finish(g, c, p, &w);
 	}
 	plan_free(p);

@@ -1101,6 +1101,27 @@ plan_resolve_deletes(plan *p, const snapshot *s, adpki_error *err)
 	return ADPKI_OK;
 }
 
+size_t
+plan_drop_absent_deletes(plan *p, const snapshot *s)
+{
+	size_t i = 0, dropped = 0;
+
+	while (i < p->op_count) {
+		plan_op *op = &p->ops[i];
+		if (op->kind == PLAN_DELETE_OBJECT && !op->values_known && find_for_op(s, op) == NULL) {
+			op_clear(op);
+			memmove(op, op + 1, (p->op_count - i - 1) * sizeof *op);
+			p->op_count--;
+			dropped++;
+		} else {
+			i++;
+		}
+	}
+	plan_recount(p);
+	p->summary.unchanged += dropped;
+	return dropped;
+}
+
 /* --- text safety ------------------------------------------------------------ */
 
 typedef struct {

@@ -178,6 +178,11 @@ adpki_result plan_invert(const plan *p, plan **out, adpki_error *err);
  * snapshot (for display and undo); objects absent from s stay unknown. */
 adpki_result plan_resolve_deletes(plan *p, const snapshot *s, adpki_error *err);
 
+/* Drops delete-object operations (read from LDIF) whose object s does not
+ * hold: the end state is already reached.  Counts them as unchanged and
+ * returns how many were dropped. */
+size_t plan_drop_absent_deletes(plan *p, const snapshot *s);
+
 /* --- building blocks (used by the LDIF reader and tests) --- */
 
 /* Appends an operation with no values; returns it (NULL on out of memory). */

@@ -318,9 +318,9 @@ This is not LDIF at all.
 EOF
 # A bare carriage return inside a line (CR LF line ends are valid LDIF).
 printf 'dn: CN=adpki Sample Root CA,CN=AIA,%s\rchangetype: delete\n\n' "$PKS" >bad-ldif/cr-inside-line.ldif
-# Deleting an object the directory does not have (the test never publishes
-# this name): no undo can be written, so nothing is done.
-printf 'dn: CN=adpki Never Published CA,CN=AIA,%s\nchangetype: delete\n\n' "$PKS" >bad-ldif/delete-absent.ldif
+# delete-absent.ldif (a delete of an object that is not there) is not bad input:
+# applying it is a no-op; tests/data/server/delete-absent.ldif is tested in
+# server-samba-write.test.
 printf 'dn: CN=adpki Sample\000Root CA,CN=AIA,%s\nchangetype: delete\n\n' "$PKS" >bad-ldif/nul-byte.ldif
 # A value over AD's 32,768-byte limit.
 {
