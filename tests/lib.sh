@@ -26,7 +26,17 @@ check() {   # check DESCRIPTION COMMAND...  (pass when the command succeeds)
 	else not_ok "$desc" "command: $*" "$(head -c 3000 "$T/check.out")"; fi
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
-done_testing() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }
+done_testing() {
+	if [ -n "${ADPKI_WRAPPER:-}" ]; then
+		if [ -s "$T/wrapper-errors" ]; then
+			not_ok "adpki runs clean under ADPKI_WRAPPER (see its report on their stderr)" \
+				"$(head -20 "$T/wrapper-errors")"
+		else
+			ok "adpki runs clean under ADPKI_WRAPPER"
+		fi
+	fi
+	echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]
+}
 
 # A fixture that cannot start: in CI (CI=true) that is a failure, never a
 # silent skip; on a developer's machine the whole script skips, loudly.
@@ -56,5 +66,17 @@ run_cleanup() {
 trap run_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Runs adpki (under $ADPKI_WRAPPER, e.g. valgrind, when set).
-adpki() { ${ADPKI_WRAPPER:-} "$ADPKI" "$@"; }
+# Runs adpki (under $ADPKI_WRAPPER, e.g. valgrind, when set).  A run that
+# ends with the wrapper's error status (ADPKI_WRAPPER_STATUS, default 99:
+# `make memcheck` gives valgrind --error-exitcode=99) is recorded, and
+# done_testing then fails the script, even where a test looks at neither
+# adpki's exit status nor its stderr.
+adpki() {
+	if [ -z "${ADPKI_WRAPPER:-}" ]; then "$ADPKI" "$@"; return; fi
+	# shellcheck disable=SC2086
+	${ADPKI_WRAPPER} "$ADPKI" "$@"
+	_adpki_rc=$?
+	[ "$_adpki_rc" -ne "${ADPKI_WRAPPER_STATUS:-99}" ] ||
+		printf 'adpki %s\n' "$*" >>"$T/wrapper-errors"
+	return "$_adpki_rc"
+}
