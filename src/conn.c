@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,8 @@ static const diag_hint diag_hints[] = {
 	{ "not found in Kerberos database", ADPKI_ERR_CONFIG,
 	  "the domain has no ldap/ service principal for the host name in the "
 	  "URI: connect with the domain controller's DNS name "
-	  "(-H ldap://dc.example.com), not an IP address or alias" },
+	  "(-H ldap://dc.example.com), not an IP address or alias; or check "
+	  "that krb5.conf's [domain_realm] maps that name to the domain's realm" },
 	{ "Cannot contact any KDC", ADPKI_ERR_DIRECTORY,
 	  "no Kerberos KDC answered: check the realm's kdc entries in krb5.conf "
 	  "(KRB5_CONFIG) or DNS, and the network" },
@@ -769,6 +771,24 @@ tls_conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
 /* libldap keeps a pointer to it for the handle's lifetime. */
 static ldap_conncb tls_conn_cb = { tls_conn_add, tls_conn_del, NULL };
 
+/* After a failed connect: 0 when host resolves, else getaddrinfo's error.
+ * libldap says only "Can't contact LDAP server" for a name that does not
+ * resolve, which sends the user looking at the port instead of the name. */
+static int
+host_lookup_error(const char *host)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (res != NULL)
+		freeaddrinfo(res);
+	return rc == EAI_MEMORY || rc == EAI_SYSTEM ? 0 : rc;
+}
+
 /* A connection failure on a TLS target with a diagnostic is a TLS failure
  * (a refused TCP connection leaves none). */
 static void
@@ -776,6 +796,7 @@ fail_connect(conn *c, const target *t, int lrc, const char *op, const char *what
              adpki_error *err)
 {
 	char *diag = NULL;
+	int gai;
 
 	if (t->tls)
 		ldap_get_option(c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
@@ -789,6 +810,11 @@ fail_connect(conn *c, const target *t, int lrc, const char *op, const char *what
 		           "LDAPTLS_CACERT, and that the URI names the server as its "
 		           "certificate does (its DNS name, not an IP address)",
 		           c->server, tls_reason[0] != '\0' ? tls_reason : diag);
+	} else if (lrc == LDAP_SERVER_DOWN && !t->local && what != NULL &&
+	           (gai = host_lookup_error(c->server)) != 0) {
+		adpki_fail(err, ADPKI_ERR_DIRECTORY, "%s %s failed: the host name %s does "
+		           "not resolve (%s): check the name in the URI, and DNS or "
+		           "/etc/hosts", op, what, c->server, gai_strerror(gai));
 	} else {
 		conn_ldap_fail(c, err, lrc, op, what, NULL);
 	}
