@@ -537,10 +537,15 @@ verify_op(const plan_op *op, apply_status st, const snapshot *s, adpki_error *er
 	size_t k;
 
 	if (op->kind == PLAN_DELETE_OBJECT && st != APPLY_KEPT) {
-		if (o != NULL)
+		if (o == NULL)
+			return ADPKI_OK;
+		/* Another writer may have created it again since the delete, for
+		 * values of its own (a publish racing this removal): that is
+		 * theirs to keep.  What this run removed must still be absent,
+		 * which the loop below checks. */
+		if (!op->values_known)
 			return adpki_fail(err, ADPKI_ERR_DIRECTORY,
 			                  "read-back: %s still exists after it was deleted", op->dn);
-		return ADPKI_OK;
 	}
 	for (k = 0; k < op->value_count; k++) {
 		const plan_value *v = &op->values[k];

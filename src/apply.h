@@ -44,7 +44,8 @@ adpki_result apply_plan(conn *c, const plan *p, const adpki_logger *log,
 
 /* Reads back every object p touched and checks the end state of each
  * operation that was DONE or ALREADY: added values present, removed values
- * absent, deleted objects gone (or KEPT without the removed values).
+ * absent, deleted objects gone (or KEPT, or created again by another writer
+ * since the delete: then without the removed values).
  * Fails (ADPKI_ERR_DIRECTORY) naming the first discrepancy. */
 adpki_result apply_verify(conn *c, const plan *p, const apply_report *r,
                           const adpki_logger *log, adpki_error *err);
