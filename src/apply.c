@@ -134,9 +134,19 @@ mods_push(mod_list *m, int op, const char *attr, const unsigned char *bytes, siz
 	m->ptrs[i + 1] = NULL;
 }
 
+/* Forgets the previous answer's diagnostic text before each write: when
+ * the connection drops, libldap keeps the last server's text ("00000000:
+ * Success" from Samba), which would be quoted in the failure message. */
+static void
+clear_diag(apply_run *run)
+{
+	ldap_set_option(run->c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, NULL);
+}
+
 static int
 modify(apply_run *run, const char *dn, mod_list *m)
 {
+	clear_diag(run);
 	return ldap_modify_ext_s(run->c->ld, dn, m->ptrs, NULL, NULL);
 }
 
@@ -327,6 +337,7 @@ send_add(apply_run *run, const plan_op *op)
 	}
 	ptrs[nmods] = NULL;
 	ADPKI_LOG(run->log, "add %s", op->dn);
+	clear_diag(run);
 	rc = ldap_add_ext_s(run->c->ld, op->dn, ptrs, NULL, NULL);
 	free(mods); free(ptrs); free(bvs); free(bvptrs);
 	return rc;
@@ -438,6 +449,7 @@ apply_delete_object(apply_run *run, size_t i, adpki_error *err)
 		}
 	}
 	ADPKI_LOG(run->log, "delete %s", op->dn);
+	clear_diag(run);
 	rc = ldap_delete_ext_s(run->c->ld, op->dn, NULL, NULL);
 	if (rc == LDAP_SUCCESS)
 		settle(run, i, APPLY_DONE, NULL);
