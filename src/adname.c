@@ -4,6 +4,7 @@
  * from it that goes into a DN or a filter passes through here. */
 #include "config.h"
 #include "adname.h"
+#include "text.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,31 +24,18 @@ wcce_allowed(uint32_t unit)
 	return strchr(wcce_disallowed, (int)unit) == NULL;
 }
 
-/* Decodes one UTF-8 sequence at s (length left); stores the code point and
- * returns the bytes consumed.  Malformed input (bad lead byte, truncated
- * sequence, overlong form, surrogate, > U+10FFFF) yields U+FFFD for one byte,
- * so no byte of the input is ever copied through unexamined. */
+/* Decodes one UTF-8 sequence; malformed input (bad lead byte, truncated
+ * sequence, overlong form, surrogate, > U+10FFFF) yields U+FFFD for one
+ * byte, so no byte of the input is ever copied through unexamined. */
 static size_t
 utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
 {
-	uint32_t c = s[0], min;
-	size_t n, i;
+	size_t n = text_utf8_len(s, left, cp);
 
-	if (c < 0x80) { *cp = c; return 1; }
-	if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
-	else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
-	else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
-	else { *cp = 0xfffd; return 1; }
-	if (n > left) { *cp = 0xfffd; return 1; }
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) { *cp = 0xfffd; return 1; }
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+	if (n == 0) {
 		*cp = 0xfffd;
 		return 1;
 	}
-	*cp = c;
 	return n;
 }
 

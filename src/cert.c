@@ -9,6 +9,7 @@
  * the file name; the public entry points prefix it once. */
 #include "config.h"
 #include "cert.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,19 +41,6 @@ dup_str(const char *s)
 	return p;
 }
 
-static void
-hex_upper(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
 /* SHA-1 of DER as upper-case hex (certutil's "Cert Hash(sha1)"). */
 static adpki_result
 thumbprint(gnutls_digest_algorithm_t alg, const unsigned char *der, size_t len,
@@ -64,7 +52,7 @@ thumbprint(gnutls_digest_algorithm_t alg, const unsigned char *der, size_t len,
 	if (dlen == 0 || dlen > sizeof digest || gnutls_hash_fast(alg, der, len, digest) < 0)
 		return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "cannot compute %s thumbprint",
 		                  gnutls_digest_get_name(alg));
-	hex_upper(digest, dlen, out);
+	text_hex_upper(digest, dlen, out);
 	return ADPKI_OK;
 }
 
@@ -268,36 +256,6 @@ put_utf8(unsigned long cp, char *out)
 	return 4;
 }
 
-/* Length of the valid UTF-8 sequence at p (shortest form, no surrogates,
- * <= U+10FFFF), 0 when invalid. */
-static size_t
-utf8_seq(const unsigned char *p, size_t len)
-{
-	size_t n, i;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
 
 /* Decodes one DER-encoded directory string (the value of a CN) to UTF-8.
  * Refuses NUL characters and invalid encodings instead of repairing them:
@@ -321,11 +279,12 @@ decode_dir_string(const unsigned char *der, size_t len, char **out, adpki_error 
 		return adpki_fail_oom(err);
 	for (i = 0; i < body; i += unit) {
 		unsigned long cp;
+		uint32_t cp32;
 		size_t k;
 
 		switch (tag) {
 		case 0x0c:  /* UTF8String */
-			k = utf8_seq(v + i, body - i);
+			k = text_utf8_len(v + i, body - i, &cp32);
 			if (k == 0)
 				goto bad;
 			memcpy(s + n, v + i, k);
@@ -418,7 +377,7 @@ get_serial(gnutls_x509_crt_t crt, char **out, adpki_error *err)
 	*out = malloc(2 * size + 1);
 	if (*out == NULL)
 		return adpki_fail_oom(err);
-	hex_upper(raw, size, *out);
+	text_hex_upper(raw, size, *out);
 	return ADPKI_OK;
 }
 

@@ -27,6 +27,7 @@
  *   from the snapshot and are recreated in that standard form. */
 #include "config.h"
 #include "plan.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -156,19 +157,6 @@ plan_append_op(plan *p, plan_op_kind kind, const char *dn, int container, const 
 	return op;
 }
 
-static void
-hex_upper(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 /* SHA-1 and SHA-256 of bytes as upper-case hex (a certificate's
  * thumbprints are the hashes of its DER, which is the value). */
 static void
@@ -178,11 +166,11 @@ thumbprints(const unsigned char *bytes, size_t len, char sha1[41], char sha256[6
 
 	if (sha1 != NULL) {
 		gnutls_hash_fast(GNUTLS_DIG_SHA1, bytes, len, d);
-		hex_upper(d, 20, sha1);
+		text_hex_upper(d, 20, sha1);
 	}
 	if (sha256 != NULL) {
 		gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes, len, d);
-		hex_upper(d, 32, sha256);
+		text_hex_upper(d, 32, sha256);
 	}
 }
 
@@ -1153,104 +1141,10 @@ sb_add(strbuf *b, const char *s, size_t n)
 	b->buf[b->len] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at s (0 when invalid) and its code point. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2; c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3; c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4; c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-static bool
-is_dangerous_cp(uint32_t c)
-{
-	return (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0x200e ||
-	       c == 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-	       c == 0xfeff;
-}
-
 char *
 plan_safe_text(const char *s, bool ascii_only)
 {
-	const unsigned char *u = (const unsigned char *)(s != NULL ? s : "");
-	strbuf b = { NULL, 0, 0, false };
-	char esc[16];
-
-	sb_add(&b, "", 0);
-	while (*u != '\0') {
-		uint32_t cp;
-		size_t n = utf8_decode(u, &cp);
-
-		if (n == 0 || (n == 1 && (cp < 0x20 || cp == 0x7f))) {
-			snprintf(esc, sizeof esc, "\\x%02X", u[0]);
-			sb_add(&b, esc, strlen(esc));
-			u++;
-			continue;
-		}
-		if (n == 1 && cp == '\\')
-			sb_add(&b, "\\\\", 2);
-		else if (n == 1 || (!ascii_only && !is_dangerous_cp(cp)))
-			sb_add(&b, (const char *)u, n);
-		else {
-			snprintf(esc, sizeof esc, "\\u{%04X}", (unsigned)cp);
-			sb_add(&b, esc, strlen(esc));
-		}
-		u += n;
-	}
-	if (b.failed) {
-		free(b.buf);
-		return NULL;
-	}
-	return b.buf;
-}
-
-/* Valid UTF-8 for JSON: invalid bytes become U+FFFD. */
-static char *
-utf8_clean(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)(s != NULL ? s : "");
-	strbuf b = { NULL, 0, 0, false };
-
-	sb_add(&b, "", 0);
-	while (*u != '\0') {
-		uint32_t cp;
-		size_t n = utf8_decode(u, &cp);
-		if (n == 0) {
-			sb_add(&b, "\xef\xbf\xbd", 3);
-			u++;
-		} else {
-			sb_add(&b, (const char *)u, n);
-			u += n;
-		}
-	}
-	if (b.failed) {
-		free(b.buf);
-		return NULL;
-	}
-	return b.buf;
+	return text_safe_line(s, TEXT_DOUBLE_BACKSLASH | (ascii_only ? TEXT_ASCII_ONLY : 0));
 }
 
 char *
@@ -1355,7 +1249,7 @@ plan_render_diff(const plan *p, FILE *out, adpki_error *err)
 static int
 json_set_text(json_t *obj, const char *key, const char *text)
 {
-	char *clean = utf8_clean(text);
+	char *clean = text_utf8_clean(text);
 	int rc = clean != NULL ? json_object_set_new(obj, key, json_string(clean)) : -1;
 
 	free(clean);

@@ -3,91 +3,25 @@
 #include "render.h"
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
 
 #include "adname.h"
+#include "text.h"
 #include "lint.h"
-
-/* Length of a valid UTF-8 sequence at s (at most left bytes), 0 if invalid. */
-static size_t
-utf8_valid_len(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	uint32_t c = s[0], min;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) { n = 2; c &= 0x1f; min = 0x80; }
-	else if ((c & 0xf0) == 0xe0) { n = 3; c &= 0x0f; min = 0x800; }
-	else if ((c & 0xf8) == 0xf0) { n = 4; c &= 0x07; min = 0x10000; }
-	else return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
 
 char *
 render_safe_text(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t len = strlen((const char *)p), i = 0;
-	char *out = malloc(len * 4 + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
-	while (i < len) {
-		size_t n = utf8_valid_len(p + i, len - i);
-		/* C1 controls (U+0080..U+009F) can drive terminals too. */
-		bool c1 = n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0;
-		if (n == 0 || p[i] < 0x20 || p[i] == 0x7f || c1) {
-			size_t k, m = (n == 0 || n == 1) ? 1 : n;
-			for (k = 0; k < m; k++)
-				o += sprintf(o, "\\x%02X", p[i + k]);
-			i += m;
-		} else {
-			memcpy(o, p + i, n);
-			o += n;
-			i += n;
-		}
-	}
-	*o = '\0';
-	return out;
+	return text_safe_line(s, 0);
 }
 
 char *
 render_utf8_clean(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t len = strlen((const char *)p), i = 0;
-	char *out = malloc(len * 3 + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
-	while (i < len) {
-		size_t n = utf8_valid_len(p + i, len - i);
-		if (n == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(o, p + i, n);
-			o += n;
-			i += n;
-		}
-	}
-	*o = '\0';
-	return out;
+	return text_utf8_clean(s);
 }
 
 /* jansson refuses invalid UTF-8; never let a hostile subject drop a field. */

@@ -15,8 +15,9 @@
 #include "cert.h"
 #include "store.h"
 
-/* A copy of s safe for one terminal line: control characters and DEL as
- * \xNN, invalid UTF-8 bytes as \xNN (malloc'd). */
+/* A copy of s safe for one terminal line (text_safe_line without flags:
+ * controls and invalid UTF-8 as \xNN, bidi and line separators as
+ * \u{XXXX}); malloc'd. */
 char *render_safe_text(const char *s);
 
 /* A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), for JSON. */
