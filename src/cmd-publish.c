@@ -96,6 +96,24 @@ print_warnings(const cert_list *certs, bool force)
 	}
 }
 
+/* Only the containers the roles write to are read: publishing to
+ * NTAuthCertificates must not decode every CA object in the forest. */
+static unsigned
+containers_for(const plan_item *items, size_t count)
+{
+	unsigned mask = 0;
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		switch (plan_role_resolve(items[i].role, items[i].cert)) {
+		case PLAN_ROLE_ROOTCA: mask |= (1u << CONT_ROOTCA) | (1u << CONT_AIA); break;
+		case PLAN_ROLE_NTAUTH: mask |= 1u << CONT_NTAUTH; break;
+		default: mask |= 1u << CONT_AIA; break;
+		}
+	}
+	return mask;
+}
+
 static int
 publish_run(cli_globals *g, publish_state *st, char **files, int count)
 {
@@ -128,7 +146,7 @@ publish_run(cli_globals *g, publish_state *st, char **files, int count)
 		items[i].name = st->name;
 	}
 	if (cli_connect(g, &c, &err) != ADPKI_OK ||
-	    snapshot_read(c, CONT_MASK_ALL, &lg, &s, &err) != ADPKI_OK ||
+	    snapshot_read(c, containers_for(items, certs.count), &lg, &s, &err) != ADPKI_OK ||
 	    plan_publish(s, items, certs.count, &popt, &p, &err) != ADPKI_OK) {
 		rc = cli_report(g, &err);
 		goto out;

@@ -687,6 +687,30 @@ snapshot_new(const char *pks_dn, unsigned mask)
 	return s;
 }
 
+/* Only some containers: Public Key Services must exist (a clear error
+ * when --config-nc is wrong), then each container is read on its own, so
+ * that publishing to NTAuthCertificates does not fetch every CA object. */
+static adpki_result
+read_containers(conn *c, snapshot *s, const adpki_logger *log, adpki_error *err)
+{
+	adpki_result rc;
+	int id;
+
+	rc = paged_search(c, s, c->pks_dn, LDAP_SCOPE_BASE, "(objectClass=*)", false, log, err);
+	for (id = 0; id < CONT_COUNT && rc == ADPKI_OK; id++) {
+		char *base;
+		if (!(s->mask & (1u << id)))
+			continue;
+		base = store_container_dn(c->pks_dn, (container_id)id);
+		if (base == NULL)
+			return adpki_fail_oom(err);
+		ADPKI_LOG(log, "reading %s (subtree, paged)", base);
+		rc = paged_search(c, s, base, LDAP_SCOPE_SUBTREE, search_filter, true, log, err);
+		free(base);
+	}
+	return rc;
+}
+
 adpki_result
 snapshot_read(conn *c, unsigned mask, const adpki_logger *log, snapshot **out,
               adpki_error *err)
@@ -697,8 +721,12 @@ snapshot_read(conn *c, unsigned mask, const adpki_logger *log, snapshot **out,
 	*out = NULL;
 	if (s == NULL)
 		return adpki_fail_oom(err);
-	ADPKI_LOG(log, "reading %s (subtree, paged)", c->pks_dn);
-	rc = paged_search(c, s, c->pks_dn, LDAP_SCOPE_SUBTREE, search_filter, false, log, err);
+	if (s->mask == CONT_MASK_ALL) {
+		ADPKI_LOG(log, "reading %s (subtree, paged)", c->pks_dn);
+		rc = paged_search(c, s, c->pks_dn, LDAP_SCOPE_SUBTREE, search_filter, false, log, err);
+	} else {
+		rc = read_containers(c, s, log, err);
+	}
 	if (rc != ADPKI_OK) {
 		snapshot_free(s);
 		return rc;
