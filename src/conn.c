@@ -11,6 +11,7 @@
  * answer we cannot give fails instead. */
 #include "config.h"
 #include "conn.h"
+#include "conn-internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,7 +28,6 @@
 
 #define CONN_DEFAULT_TIMEOUT 30   /* seconds, when o->timeout is 0 */
 #define CONN_MIN_SSF 56           /* sign+seal: what AD's signing policy needs */
-#define CONN_PASSWORD_MAX 1024    /* longer than any AD password (256 chars) */
 #define CONN_URI_MAX 4096         /* -H / ldap.conf URI list */
 #define CONN_URIS_MAX 32          /* candidates in one URI list */
 #define CONN_DN_MAX 4096          /* configurationNamingContext value */
@@ -37,165 +37,12 @@
  * parsed with base scope, a configured URI is not). */
 #define CONN_LIBLDAP_DEFAULT_URI "ldap://localhost:389/??base"
 
-#define KINIT_HINT "no Kerberos credentials: run kinit (or set KRB5CCNAME, " \
-	"or KRB5_CLIENT_KTNAME for a keytab)"
 
 void
 conn_options_init(conn_options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->auth = CONN_AUTH_GSSAPI;
-}
-
-/* ---------------------------------------------------------------- errors */
-
-typedef struct {
-	const char *needle;     /* case-insensitive substring of the diagnostic */
-	adpki_result code;
-	const char *hint;       /* what the user should do */
-} diag_hint;
-
-/* Kerberos/GSSAPI failures arrive as LDAP_LOCAL_ERROR with the GSS minor
- * status text in the diagnostic; the text is the only way to tell them
- * apart.  The first needle found wins, so the more specific come first. */
-static const diag_hint diag_hints[] = {
-	{ "No Kerberos credentials available", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
-	{ "No credentials cache found", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
-	{ "Can't find client principal", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
-	{ "Key table file", ADPKI_ERR_CREDENTIALS,
-	  "the client keytab cannot be used: check KRB5_CLIENT_KTNAME" },
-	{ "Ticket expired", ADPKI_ERR_CREDENTIALS,
-	  "Kerberos ticket expired: run kinit again" },
-	{ "Clock skew", ADPKI_ERR_CREDENTIALS,
-	  "this host's clock and the domain controller's differ by more than "
-	  "Kerberos allows (5 minutes): sync the clock" },
-	{ "Preauthentication failed", ADPKI_ERR_CREDENTIALS,
-	  "the KDC rejected the key: the password or keytab is out of date" },
-	{ "Client '", ADPKI_ERR_CREDENTIALS,
-	  "the KDC does not know the client principal of the ticket or keytab" },
-	{ "not found in Kerberos database", ADPKI_ERR_CONFIG,
-	  "the domain has no ldap/ service principal for the host name in the "
-	  "URI: connect with the domain controller's DNS name "
-	  "(-H ldap://dc.example.com), not an IP address or alias; or check "
-	  "that krb5.conf's [domain_realm] maps that name to the domain's realm" },
-	{ "Cannot contact any KDC", ADPKI_ERR_DIRECTORY,
-	  "no Kerberos KDC answered: check the realm's kdc entries in krb5.conf "
-	  "(KRB5_CONFIG) or DNS, and the network" },
-	{ "Cannot find KDC", ADPKI_ERR_CONFIG,
-	  "no Kerberos KDC is known for the realm: add it to krb5.conf "
-	  "(KRB5_CONFIG) or enable dns_lookup_kdc" },
-	/* Samba before allow_sasl_over_tls: wants a layer even inside TLS. */
-	{ "Sign or Seal are required", ADPKI_ERR_CREDENTIALS,
-	  "the domain controller refuses SASL without signing+sealing even "
-	  "inside TLS: use ldap:// (GSSAPI signs and seals there), or on Samba "
-	  "set 'ldap server require strong auth = allow_sasl_over_tls'" },
-	{ "not allowed if TLS", ADPKI_ERR_DIRECTORY,
-	  "the domain controller refuses SASL inside TLS: use ldap:// "
-	  "(GSSAPI signs and seals there)" },
-	/* The GSS major status text: it accompanies several of the minor
-	 * statuses above, so it is only the fallback. */
-	{ "No credentials were supplied", ADPKI_ERR_CREDENTIALS, KINIT_HINT },
-	{ "SASL(-4)", ADPKI_ERR_CONFIG,
-	  "the SASL mechanism is not available: install "
-	  "libsasl2-modules-gssapi-mit (GSSAPI) or check -Y" },
-	{ "SASL(-15)", ADPKI_ERR_DIRECTORY,
-	  "the security layer could not be negotiated: sign+seal (SSF 56) is "
-	  "required on ldap://; use GSSAPI, or TLS (ldaps:// or -Z)" },
-};
-
-/* Hints keyed on the result code alone, for when the diagnostic has none. */
-static const char *
-code_hint(int rc, const char *diag)
-{
-	switch (rc) {
-	case LDAP_TIMEOUT:
-		return "no answer within the timeout (--timeout): is the server up "
-		       "and the port right?";
-	case LDAP_SERVER_DOWN:
-	case LDAP_CONNECT_ERROR:
-		if (diag != NULL && (strcasestr(diag, "TLS") != NULL ||
-		                     strcasestr(diag, "certificate") != NULL))
-			return "TLS failed: check the CA certificate (TLS_CACERT in "
-			       "ldap.conf, or LDAPTLS_CACERT) and that the host name in "
-			       "the URI is one the server certificate names";
-		return "is the server up and the port right?";
-	case LDAP_STRONG_AUTH_REQUIRED:
-		return "the server requires signing+sealing or TLS: use GSSAPI "
-		       "(the default) or ldaps:// / -Z";
-	case LDAP_INVALID_CREDENTIALS:
-		return "check the bind DN and password";
-	case LDAP_INSUFFICIENT_ACCESS:
-		return "the bound identity lacks the rights: bind as a member of "
-		       "Enterprise Admins or an identity with rights delegated on "
-		       "CN=Public Key Services";
-	case LDAP_INAPPROPRIATE_AUTH:
-		return "the server does not accept this kind of bind for this identity";
-	default:
-		return NULL;
-	}
-}
-
-static adpki_result
-code_category(int rc)
-{
-	switch (rc) {
-	case LDAP_INSUFFICIENT_ACCESS:
-	case LDAP_INVALID_CREDENTIALS:
-	case LDAP_STRONG_AUTH_REQUIRED:
-	case LDAP_INAPPROPRIATE_AUTH:
-		return ADPKI_ERR_CREDENTIALS;
-	case LDAP_NO_MEMORY:
-		return ADPKI_ERR_UNEXPECTED;
-	default:
-		return ADPKI_ERR_DIRECTORY;
-	}
-}
-
-adpki_result
-ldap_fail(LDAP *ld, const char *server, adpki_error *err, int rc,
-          const char *op, const char *dn, const char *diagnostic)
-{
-	char *own = NULL;
-	const char *diag = diagnostic;
-	const char *hint = NULL;
-	adpki_result code = code_category(rc);
-
-	if (diag == NULL && ld != NULL &&
-	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &own) == LDAP_OPT_SUCCESS)
-		diag = own;
-	if (diag != NULL && diag[0] == '\0')
-		diag = NULL;
-
-	if (diag != NULL) {
-		for (size_t i = 0; i < sizeof diag_hints / sizeof diag_hints[0]; i++) {
-			if (strcasestr(diag, diag_hints[i].needle) != NULL) {
-				hint = diag_hints[i].hint;
-				code = diag_hints[i].code;
-				break;
-			}
-		}
-	}
-	if (hint == NULL)
-		hint = code_hint(rc, diag);
-
-	adpki_fail(err, code, "%s%s%s on %s failed: %s%s%s%s%s%s",
-	           op, dn != NULL ? " " : "", dn != NULL ? dn : "",
-	           server != NULL && server[0] != '\0' ? server : "the server",
-	           ldap_err2string(rc),
-	           diag != NULL ? " (" : "", diag != NULL ? diag : "",
-	           diag != NULL ? ")" : "",
-	           hint != NULL ? "; " : "", hint != NULL ? hint : "");
-	if (own != NULL)
-		ldap_memfree(own);
-	return code;
-}
-
-adpki_result
-conn_ldap_fail(conn *c, adpki_error *err, int rc, const char *op,
-               const char *dn, const char *diagnostic)
-{
-	return ldap_fail(c != NULL ? c->ld : NULL, c != NULL ? c->server : NULL,
-	                 err, rc, op, dn, diagnostic);
 }
 
 /* ------------------------------------------------------------ candidates */
@@ -337,79 +184,6 @@ find_candidates(const conn_options *o, const adpki_logger *log,
 	}
 	free(realm_domain);
 	return rc;
-}
-
-/* ------------------------------------------------------------- passwords */
-
-/* Reads the first line of fd (at most CONN_PASSWORD_MAX bytes), without
- * stdio so that no buffer outside ours ever holds the password. */
-static adpki_result
-read_first_line(int fd, const char *what, char *buf, size_t size, adpki_error *err)
-{
-	size_t n = 0;
-
-	for (;;) {
-		ssize_t r = read(fd, buf + n, size - 1 - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return adpki_fail(err, ADPKI_ERR_CONFIG, "cannot read the password "
-			                  "from %s: %s", what, strerror(errno));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf, '\n', n) != NULL || n == size - 1)
-			break;
-	}
-	buf[n] = '\0';
-	char *nl = memchr(buf, '\n', n);
-	if (nl == NULL && n == size - 1) {
-		explicit_bzero(buf, size);
-		return adpki_fail(err, ADPKI_ERR_CONFIG, "the password in %s is longer "
-		                  "than %d characters", what, CONN_PASSWORD_MAX);
-	}
-	if (nl != NULL)
-		*nl = '\0';
-	size_t len = strlen(buf);
-	if (len > 0 && buf[len - 1] == '\r')
-		buf[--len] = '\0';
-	/* Wipe whatever followed the first line. */
-	explicit_bzero(buf + len, size - len);
-	if (len == 0)
-		/* An empty password makes a simple bind anonymous on AD. */
-		return adpki_fail(err, ADPKI_ERR_CONFIG, "the password in %s is empty",
-		                  what);
-	return ADPKI_OK;
-}
-
-static adpki_result
-read_password(const conn_options *o, char *buf, size_t size, adpki_error *err)
-{
-	adpki_result rc;
-
-	if (o->stdin_password && o->password_file != NULL)
-		return adpki_fail(err, ADPKI_ERR_CONFIG,
-		                  "give either --stdin-password or --password-file, not both");
-	if (o->stdin_password) {
-		/* Reading a terminal would echo the password: never prompt. */
-		if (isatty(STDIN_FILENO))
-			return adpki_fail(err, ADPKI_ERR_CONFIG, "--stdin-password: standard "
-			                  "input is a terminal; pipe the password in or use "
-			                  "--password-file");
-		return read_first_line(STDIN_FILENO, "standard input", buf, size, err);
-	}
-	if (o->password_file != NULL) {
-		int fd = open(o->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			return adpki_fail(err, ADPKI_ERR_CONFIG, "cannot open the password "
-			                  "file %s: %s", o->password_file, strerror(errno));
-		rc = read_first_line(fd, o->password_file, buf, size, err);
-		close(fd);
-		return rc;
-	}
-	return adpki_fail(err, ADPKI_ERR_CONFIG, "a simple bind needs the password: "
-	                  "give --stdin-password or --password-file");
 }
 
 /* ------------------------------------------------------------------ bind */
@@ -956,7 +730,7 @@ conn_open(const conn_options *o, const adpki_logger *log, conn **out,
 	}
 
 	if (o->auth == CONN_AUTH_SIMPLE &&
-	    (rc = read_password(o, password, sizeof password, err)) != ADPKI_OK)
+	    (rc = conn_read_password(o, password, sizeof password, err)) != ADPKI_OK)
 		goto out;
 	if (o->auth == CONN_AUTH_GSSAPI) {
 		if (o->login_ccache != NULL && o->login_ccache[0] != '\0') {
