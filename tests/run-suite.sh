@@ -119,8 +119,8 @@ normal_ok=0
 if [ "$want_normal" = 1 ]; then
 	header "build: $normal"
 	build build "$top" "$normal" --enable-werror && normal_ok=1
+	timings="$timings build=$(($(now) - t0))s"
 fi
-timings="$timings build=$(($(now) - t0))s"
 
 case " $runs " in *" check "*)
 	[ "$normal_ok" = 1 ] && harness check "$normal" -j2 check ;;
