@@ -7,6 +7,9 @@
 #                 under valgrind: make memcheck
 #   3. sanitizers a second build with --enable-sanitizers (ASan, UBSan,
 #                 LeakSanitizer): make check
+# and, outside the harness, `make fuzz-smoke` (each libFuzzer target for
+# FUZZ_SECONDS, default 60): a finding fails the suite (counted as one
+# failure), a clean run adds no count.
 # Each run prints a header, its own counts and its wall time; the last line
 # is the sum over all runs, from each run's test-suite.log:
 # "N passed, N failed, N skipped".  Exit status 0 only if every run passed.
@@ -22,7 +25,7 @@
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
-runs=${ADPKI_SUITE_RUNS:-check memcheck sanitizers}
+runs=${ADPKI_SUITE_RUNS:-check memcheck sanitizers fuzz}
 
 if [ "${ADPKI_SKIP_SETUP:-}" != 1 ]; then
 	sh tests/setup-debian.sh || { echo "setup failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -100,7 +103,7 @@ harness() {
 	total_skip=$((total_skip + _skip))
 }
 
-case " $runs " in *" check "*|*" memcheck "*) want_normal=1 ;; *) want_normal=0 ;; esac
+case " $runs " in *" check "*|*" memcheck "*|*" fuzz "*) want_normal=1 ;; *) want_normal=0 ;; esac
 case " $runs " in *" sanitizers "*) want_asan=1 ;; *) want_asan=0 ;; esac
 
 # Configure and build once for all runs that need it.
@@ -127,6 +130,19 @@ case " $runs " in *" check "*)
 esac
 case " $runs " in *" memcheck "*)
 	[ "$normal_ok" = 1 ] && harness memcheck "$normal" -j2 memcheck ;;
+esac
+
+case " $runs " in *" fuzz "*)
+	if [ "$normal_ok" = 1 ]; then
+		header "fuzz: (cd $normal && make fuzz-smoke)"
+		t0=$(now)
+		if (cd "$normal" && make fuzz-smoke); then
+			echo "=== fuzz: every target ran clean in $(($(now) - t0)) s"
+		else
+			fail_run fuzz "make fuzz-smoke found a crash or did not build (see above)"
+		fi
+		timings="$timings fuzz=$(($(now) - t0))s"
+	fi ;;
 esac
 
 if [ "$want_asan" = 1 ]; then
