@@ -12,6 +12,11 @@
 #include "store.h"
 #include "write.h"
 
+/* Where remove looks by default: every container that holds certificates
+ * adpki manages (never Enrollment Services, which AD CS owns). */
+#define REMOVABLE_CONTAINERS \
+	((1u << CONT_ROOTCA) | (1u << CONT_AIA) | (1u << CONT_NTAUTH) | (1u << CONT_KRA))
+
 enum { OPT_FROM = 1, OPT_KEEP_EMPTY, OPT_EXPIRED, OPT_EXPIRED_BEFORE, OPT_NOT_CA };
 
 static const cli_option remove_options[] = {
@@ -44,7 +49,16 @@ remove_option(void *state, int id, const char *arg, adpki_error *err)
 	remove_state *st = state;
 
 	switch (id) {
-	case OPT_FROM: return container_parse_list(arg, &st->mask, err);
+	case OPT_FROM:
+		if (container_parse_list(arg, &st->mask, err) != ADPKI_OK)
+			return err->code;
+		/* Enrollment Services objects belong to AD CS (the CA's own
+		 * certificate for enrollment); CDP holds CRLs, not certificates. */
+		if (st->mask & ((1u << CONT_ENROLLMENT) | (1u << CONT_CDP)))
+			return adpki_fail(err, ADPKI_ERR_USAGE, "--from: adpki removes certificates from "
+			                  "rootca, aia, ntauth and kra only (Enrollment Services belongs "
+			                  "to AD CS; CDP holds CRLs)");
+		return ADPKI_OK;
 	case OPT_KEEP_EMPTY: st->keep_empty = true; return ADPKI_OK;
 	case OPT_EXPIRED:
 		st->crit.expired = true;
@@ -157,7 +171,7 @@ execute(cli_globals *g, remove_state *st, char **tp, size_t ntp, bool prune)
 static int
 run_remove(cli_globals *g, const cli_command *cmd, int argc, char **argv)
 {
-	remove_state st = { .mask = CONT_MASK_ALL };
+	remove_state st = { .mask = REMOVABLE_CONTAINERS };
 	adpki_error err = { ADPKI_OK, "" };
 	char **tp = NULL;
 	size_t ntp = 0, i;
@@ -202,11 +216,12 @@ const cli_command cmd_remove = {
 	.args = "CERT...",
 	.summary = "remove certificates (files or thumbprints) from AD",
 	.description =
-		"Removes exactly these certificate values from every container (or those of\n"
-		"--from).  CERT is a certificate file, or a SHA-1 or SHA-256 thumbprint in\n"
-		"any case, with or without spaces or colons.  An object in Certification\n"
-		"Authorities or AIA that loses its last certificate is deleted unless\n"
-		"--keep-empty; CN=NTAuthCertificates is never deleted.  Before anything is\n"
+		"Removes exactly these certificate values from Certification Authorities,\n"
+		"AIA, NTAuthCertificates and KRA (or those of --from).  CERT is a\n"
+		"certificate file, or a SHA-1 or SHA-256 thumbprint in any case, with or\n"
+		"without spaces or colons.  An object in Certification Authorities or AIA\n"
+		"that loses its last certificate is deleted unless --keep-empty;\n"
+		"CN=NTAuthCertificates is never deleted.  Before anything is\n"
 		"removed, an undo file (LDIF, mode 0600) is written and its path printed.",
 	.options = remove_options,
 	.plan_options = write_plan_options,
