@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Characters MS-WCCE 3.1.1.4.1.1.2 disallows in the printable ASCII range
  * ('!' itself must be escaped: it introduces an escape sequence). */
@@ -173,4 +174,35 @@ adname_filter_escape(const unsigned char *value, size_t len)
 	}
 	*p = '\0';
 	return out;
+}
+
+size_t
+adname_dn_length(LDAPDN dn)
+{
+	size_t n = 0;
+
+	while (dn != NULL && dn[n] != NULL)
+		n++;
+	return n;
+}
+
+bool
+adname_bv_equal(const struct berval *a, const struct berval *b)
+{
+	return a->bv_len == b->bv_len && strncasecmp(a->bv_val, b->bv_val, a->bv_len) == 0;
+}
+
+bool
+adname_rdn_equal(LDAPRDN a, LDAPRDN b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return false;
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++) {
+		if (!adname_bv_equal(&a[i]->la_attr, &b[i]->la_attr) ||
+		    !adname_bv_equal(&a[i]->la_value, &b[i]->la_value))
+			return false;
+	}
+	return a[i] == NULL && b[i] == NULL;
 }

@@ -7,7 +7,10 @@
 #ifndef ADPKI_ADNAME_H
 #define ADPKI_ADNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <ldap.h>
 
 #define ADNAME_SHORT_MAX 51
 
@@ -27,5 +30,17 @@ char *adname_dn_escape(const char *value);
 
 /* RFC 4515 escaping of bytes for use in a search filter. */
 char *adname_filter_escape(const unsigned char *value, size_t len);
+
+/* --- parsed DNs (ldap_str2dn), compared as AD compares them ------------ */
+
+/* Number of RDNs in dn. */
+size_t adname_dn_length(LDAPDN dn);
+
+/* Same attribute type and value, ASCII case-insensitive. */
+bool adname_bv_equal(const struct berval *a, const struct berval *b);
+
+/* RDNs with the same AVAs in the same order (types and values compared
+ * with adname_bv_equal). */
+bool adname_rdn_equal(LDAPRDN a, LDAPRDN b);
 
 #endif

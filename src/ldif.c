@@ -19,6 +19,7 @@
  *   snapshot). */
 #include "config.h"
 #include "ldif.h"
+#include "adname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -568,31 +569,15 @@ rdn_is_cn(LDAPRDN rdn)
 	       !(rdn[0]->la_flags & LDAP_AVA_BINARY);
 }
 
-static bool
-bv_same(const struct berval *a, const struct berval *b)
-{
-	return a->bv_len == b->bv_len && strncasecmp(a->bv_val, b->bv_val, a->bv_len) == 0;
-}
-
 /* Single-valued RDNs with the same type and value (ASCII case-insensitive). */
 static bool
 rdn_same(LDAPRDN a, LDAPRDN b)
 {
 	return a != NULL && b != NULL && a[0] != NULL && b[0] != NULL && a[1] == NULL &&
 	       b[1] == NULL && !(a[0]->la_flags & LDAP_AVA_BINARY) &&
-	       !(b[0]->la_flags & LDAP_AVA_BINARY) && bv_same(&a[0]->la_attr, &b[0]->la_attr) &&
-	       bv_same(&a[0]->la_value, &b[0]->la_value);
+	       !(b[0]->la_flags & LDAP_AVA_BINARY) && adname_rdn_equal(a, b);
 }
 
-static size_t
-dn_len(LDAPDN dn)
-{
-	size_t n = 0;
-
-	while (dn != NULL && dn[n] != NULL)
-		n++;
-	return n;
-}
 
 /* Classifies dn: the container and the object name (malloc'd).
  * Accepted shapes: CN=<name>,CN=<container>,<pks> for Certification
@@ -610,7 +595,7 @@ classify_dn(reader *rd, unsigned lineno, const char *dn, int *container, char **
 		ldap_dnfree(ldn);
 		return fail_at(rd, lineno, "not a valid DN (RFC 4514)", NULL);
 	}
-	n = dn_len(ldn);
+	n = adname_dn_length(ldn);
 	r = fail_at(rd, lineno, "DN outside the objects adpki applies",
 	            "only CN=<name>,CN=<Certification Authorities|AIA|KRA>,<Public Key Services> "
 	            "and CN=NTAuthCertificates,<Public Key Services> are accepted");
@@ -848,7 +833,7 @@ ldif_parse(const char *data, size_t len, const char *label, const char *pks_dn, 
 	if (ldap_str2dn(pks_dn, &rd.pks, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
 		return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "internal: bad Public Key Services DN %s",
 		                  pks_dn);
-	rd.pks_len = dn_len(rd.pks);
+	rd.pks_len = adname_dn_length(rd.pks);
 	r = split_lines(&rd, data, len, &lines);
 	if (r == ADPKI_OK && (p = plan_new()) == NULL)
 		r = adpki_fail_oom(err);

@@ -123,47 +123,18 @@ store_object_dn(const char *pks_dn, container_id id, const char *name)
 
 /* --- DN comparison: structural (RFC 4514 parsed), case-insensitive ---- */
 
-static bool
-berval_equal_nocase(const struct berval *a, const struct berval *b)
-{
-	return a->bv_len == b->bv_len && strncasecmp(a->bv_val, b->bv_val, a->bv_len) == 0;
-}
-
-static bool
-rdn_equal(LDAPRDN a, LDAPRDN b)
-{
-	size_t i;
-
-	for (i = 0; a[i] != NULL && b[i] != NULL; i++) {
-		if (!berval_equal_nocase(&a[i]->la_attr, &b[i]->la_attr) ||
-		    !berval_equal_nocase(&a[i]->la_value, &b[i]->la_value))
-			return false;
-	}
-	return a[i] == NULL && b[i] == NULL;
-}
-
-static size_t
-dn_length(LDAPDN dn)
-{
-	size_t n = 0;
-
-	while (dn != NULL && dn[n] != NULL)
-		n++;
-	return n;
-}
-
 /* Depth of dn below pks (number of extra RDNs), or -1 when dn is not
  * pks itself or below it.  On success *top receives the RDN directly
  * below pks (NULL for pks itself) and *first the leaf RDN. */
 static int
 dn_depth_below(LDAPDN pks, LDAPDN dn, LDAPRDN *top, LDAPRDN *first)
 {
-	size_t np = dn_length(pks), nd = dn_length(dn), i;
+	size_t np = adname_dn_length(pks), nd = adname_dn_length(dn), i;
 
 	if (nd < np)
 		return -1;
 	for (i = 0; i < np; i++) {
-		if (!rdn_equal(pks[np - 1 - i], dn[nd - 1 - i]))
+		if (!adname_rdn_equal(pks[np - 1 - i], dn[nd - 1 - i]))
 			return -1;
 	}
 	*top = nd > np ? dn[nd - np - 1] : NULL;
@@ -183,7 +154,7 @@ container_of_rdn(LDAPRDN rdn)
 		struct berval want;
 		want.bv_val = (char *)containers[id].rdn_value;
 		want.bv_len = strlen(want.bv_val);
-		if (berval_equal_nocase(&rdn[0]->la_value, &want))
+		if (adname_bv_equal(&rdn[0]->la_value, &want))
 			return id;
 	}
 	return -1;
@@ -346,11 +317,11 @@ snapshot_find(const snapshot *s, const char *dn)
 		bool same = false;
 		if (ldap_str2dn(s->objects[i].dn, &a, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
 		    ldap_str2dn(dn, &b, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
-		    dn_length(a) == dn_length(b)) {
+		    adname_dn_length(a) == adname_dn_length(b)) {
 			size_t k;
 			same = true;
 			for (k = 0; same && a[k] != NULL; k++)
-				same = rdn_equal(a[k], b[k]);
+				same = adname_rdn_equal(a[k], b[k]);
 		}
 		ldap_dnfree(a);
 		ldap_dnfree(b);
