@@ -9,7 +9,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   libldap-dev libsasl2-dev libgnutls28-dev libjansson-dev libkrb5-dev
   libsasl2-modules-gssapi-mit ldap-utils krb5-user gnutls-bin openssl ca-certificates
   samba samba-ad-dc samba-ad-provision libnss-wrapper libresolv-wrapper
-  slapd jq python3-cryptography faketime valgrind clang libclang-rt-14-dev libfuzzer-14-dev"
+  slapd jq python3 python3-cryptography faketime strace util-linux iproute2 time
+  valgrind clang libclang-rt-14-dev libfuzzer-14-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup-debian.sh: run as root (it installs Debian packages)" >&2
