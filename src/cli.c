@@ -1,6 +1,7 @@
 /* cli.c - option parsing from tables, --help, messages and exit codes. */
 #include "config.h"
 #include "cli.h"
+#include "text.h"
 #include "render.h"
 
 #include <getopt.h>
@@ -331,7 +332,7 @@ cli_report(const cli_globals *g, const adpki_error *err)
 {
 	/* Messages carry file names, DNs and server text: one line each, so a
 	 * name with a newline cannot forge a line of output. */
-	char *safe = render_safe_text(err->message);
+	char *safe = text_safe_line(err->message, 0);
 
 	fprintf(stderr, "%s: %s\n", g->program, safe != NULL ? safe : err->message);
 	free(safe);

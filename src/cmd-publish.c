@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "text.h"
 #include "lint.h"
 #include "render.h"
 #include "store.h"
@@ -82,7 +83,7 @@ print_warnings(const cert_list *certs, bool force)
 		const cert *c = certs->items[i];
 		lint_warning w[LINT_MAX_WARNINGS];
 		size_t n = lint_cert(c, now, w);
-		char *subject = render_safe_text(c->subject);
+		char *subject = text_safe_line(c->subject, 0);
 
 		for (k = 0; k < n; k++) {
 			if (strcmp(w[k].code, "not-ca") == 0 && force)

@@ -56,9 +56,7 @@ print_json(const cli_globals *g, const cert_list *certs, json_t *errors, time_t 
 
 	for (i = 0; i < certs->count; i++) {
 		json_t *c = render_cert_json(certs->items[i], now);
-		char *src = render_utf8_clean(certs->items[i]->source);
-		json_object_set_new(c, "source", json_string(src ? src : ""));
-		free(src);
+		json_object_set_new(c, "source", render_json_text(certs->items[i]->source));
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(doc, "certificates", arr);
@@ -93,10 +91,8 @@ run_show(cli_globals *g, const cli_command *cmd, int argc, char **argv)
 	for (i = first; i < argc; i++) {
 		adpki_error err = { ADPKI_OK, "" };
 		if (cert_load_file(argv[i], &certs, &err) != ADPKI_OK) {
-			char *clean = render_utf8_clean(err.message);
 			worst = cli_report(g, &err);
-			json_array_append_new(errors, json_string(clean ? clean : ""));
-			free(clean);
+			json_array_append_new(errors, render_json_text(err.message));
 		}
 	}
 	if (strcmp(st.format, "json") == 0)

@@ -14,6 +14,7 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "text.h"
 #include "ldif.h"
 #include "render.h"
 #include "write.h"
@@ -253,7 +254,7 @@ progress_line(void *ctx, const plan *p, size_t i, apply_status st, const char *n
 	plan_render_op(&p->ops[i], stdout);
 	if (st == APPLY_DONE && note == NULL)
 		return;
-	safe = render_safe_text(note ? note : apply_status_name(st));
+	safe = text_safe_line(note ? note : apply_status_name(st), 0);
 	printf("  (%s: %s)\n", apply_status_name(st), safe ? safe : "");
 	free(safe);
 }
@@ -287,11 +288,8 @@ print_json_result(const cli_globals *g, const plan *p, const apply_report *r,
 			json_object_set_new(json_array_get(ops, i), "result",
 			                    json_string(apply_status_name(r->status[i])));
 	}
-	if (doc != NULL && undo_path != NULL) {
-		char *clean = render_utf8_clean(undo_path);
-		json_object_set_new(doc, "undo_file", json_string(clean ? clean : ""));
-		free(clean);
-	}
+	if (doc != NULL && undo_path != NULL)
+		json_object_set_new(doc, "undo_file", render_json_text(undo_path));
 	if (render_json(stdout, doc, &err) != ADPKI_OK) {
 		json_decref(doc);
 		return cli_report(g, &err);

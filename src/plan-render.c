@@ -4,6 +4,7 @@
 #include "config.h"
 #include "plan.h"
 #include "plan-internal.h"
+#include "render.h"
 #include "text.h"
 
 #include <stdlib.h>
@@ -148,11 +149,7 @@ plan_render_diff(const plan *p, FILE *out, adpki_error *err)
 static int
 json_set_text(json_t *obj, const char *key, const char *text)
 {
-	char *clean = text_utf8_clean(text);
-	int rc = clean != NULL ? json_object_set_new(obj, key, json_string(clean)) : -1;
-
-	free(clean);
-	return rc;
+	return json_object_set_new(obj, key, render_json_text(text != NULL ? text : ""));
 }
 
 /* The fields of one value: attribute, sha1, subject, not_after, placeholder. */

@@ -12,28 +12,15 @@
 #include "text.h"
 #include "lint.h"
 
-char *
-render_safe_text(const char *s)
-{
-	return text_safe_line(s, 0);
-}
-
-char *
-render_utf8_clean(const char *s)
-{
-	return text_utf8_clean(s);
-}
-
-/* jansson refuses invalid UTF-8; never let a hostile subject drop a field. */
-static json_t *
-json_text(const char *s)
+json_t *
+render_json_text(const char *s)
 {
 	char *clean;
 	json_t *j;
 
 	if (s == NULL)
 		return json_null();
-	clean = render_utf8_clean(s);
+	clean = text_utf8_clean(s);
 	if (clean == NULL)
 		return NULL;
 	j = json_string(clean);
@@ -64,20 +51,20 @@ render_cert_json(const cert *c, time_t now)
 		json_decref(warnings);
 		return NULL;
 	}
-	json_object_set_new(o, "subject", json_text(c->subject));
-	json_object_set_new(o, "issuer", json_text(c->issuer));
-	json_object_set_new(o, "common_name", json_text(c->common_name));
+	json_object_set_new(o, "subject", render_json_text(c->subject));
+	json_object_set_new(o, "issuer", render_json_text(c->issuer));
+	json_object_set_new(o, "common_name", render_json_text(c->common_name));
 	json_object_set_new(o, "serial", json_string(c->serial));
 	json_object_set_new(o, "sha1", json_string(c->sha1));
 	json_object_set_new(o, "sha256", json_string(c->sha256));
 	json_object_set_new(o, "not_before", json_time(c->not_before));
 	json_object_set_new(o, "not_after", json_time(c->not_after));
-	json_object_set_new(o, "key_type", json_text(c->key_type));
+	json_object_set_new(o, "key_type", render_json_text(c->key_type));
 	json_object_set_new(o, "key_bits", json_integer(c->key_bits));
-	json_object_set_new(o, "signature_algorithm", json_text(c->sig_alg));
+	json_object_set_new(o, "signature_algorithm", render_json_text(c->sig_alg));
 	json_object_set_new(o, "is_ca", json_boolean(c->is_ca));
 	json_object_set_new(o, "self_signed", json_boolean(c->self_signed));
-	json_object_set_new(o, "ad_name", json_text(c->ad_name));
+	json_object_set_new(o, "ad_name", render_json_text(c->ad_name));
 	json_object_set_new(o, "der_length", json_integer((json_int_t)c->der_len));
 	for (i = 0; i < nw; i++) {
 		json_t *wo = json_object();
@@ -132,7 +119,7 @@ print_wrapped(FILE *out, const char *prefix, const char *text)
 static void
 table_line(FILE *out, const char *label, const char *value)
 {
-	char prefix[40], *safe = render_safe_text(value);
+	char prefix[40], *safe = text_safe_line(value, 0);
 
 	snprintf(prefix, sizeof prefix, "  %-11s ", label);
 	print_wrapped(out, prefix, safe ? safe : "(out of memory)");
@@ -216,7 +203,7 @@ list_value_lines(FILE *out, const store_value *v, time_t now)
 		fprintf(out, "    %s  until %s\n", v->cert->sha1, date);
 		if (!plain)
 			fprintf(out, "      (%s)\n", v->attribute);
-		safe = render_safe_text(v->cert->subject);
+		safe = text_safe_line(v->cert->subject, 0);
 		print_wrapped(out, "      ", safe ? safe : "");
 		free(safe);
 		for (i = 0; i < nw; i++) {
@@ -230,12 +217,12 @@ list_value_lines(FILE *out, const store_value *v, time_t now)
 			cert_format_time(v->crl->next_update, next, sizeof next);
 		fprintf(out, "    %s  %s\n", v->crl->sha1,
 		        strcmp(v->attribute, "deltaRevocationList") == 0 ? "delta CRL" : "CRL");
-		safe = render_safe_text(v->crl->issuer);
+		safe = text_safe_line(v->crl->issuer, 0);
 		print_wrapped(out, "      issuer ", safe ? safe : "");
 		free(safe);
 		fprintf(out, "      this update %s\n      next update %s\n", date, next);
 	} else {
-		safe = render_safe_text(v->decode_error);
+		safe = text_safe_line(v->decode_error, 0);
 		snprintf(line, sizeof line, "%s: %zu bytes that do not decode", v->attribute, v->len);
 		print_wrapped(out, "    ", line);
 		print_wrapped(out, "      ", safe ? safe : "");
@@ -250,13 +237,13 @@ list_object(FILE *out, const store_object *o, time_t now)
 	 * RDN it is. */
 	char *escaped = adname_dn_escape(o->is_container_root ? container_title(o->container)
 	                                                       : o->name ? o->name : "");
-	char *name = render_safe_text(escaped);
+	char *name = text_safe_line(escaped, 0);
 	size_t i;
 
 	free(escaped);
 
 	if (o->parent_name != NULL) {
-		char *parent = render_safe_text(o->parent_name);
+		char *parent = text_safe_line(o->parent_name, 0);
 		fprintf(out, "  %s/%s\n", parent ? parent : "", name ? name : "");
 		free(parent);
 	} else {
@@ -264,7 +251,7 @@ list_object(FILE *out, const store_object *o, time_t now)
 	}
 	free(name);
 	if (o->dns_host_name != NULL) {
-		char *host = render_safe_text(o->dns_host_name);
+		char *host = text_safe_line(o->dns_host_name, 0);
 		fprintf(out, "    host %s\n", host ? host : "");
 		free(host);
 	}
@@ -334,23 +321,23 @@ value_json(const store_object *o, const store_value *v, time_t now)
 			drop_warning(json_object_get(j, "warnings"), "not-ca");
 	} else if (v->crl != NULL) {
 		j = json_object();
-		json_object_set_new(j, "issuer", json_text(v->crl->issuer));
+		json_object_set_new(j, "issuer", render_json_text(v->crl->issuer));
 		json_object_set_new(j, "this_update", json_time(v->crl->this_update));
 		json_object_set_new(j, "next_update", json_time(v->crl->next_update));
 		json_object_set_new(j, "sha1", json_string(v->crl->sha1));
 	} else {
 		j = json_object();
-		json_object_set_new(j, "error", json_text(v->decode_error));
+		json_object_set_new(j, "error", render_json_text(v->decode_error));
 		json_object_set_new(j, "length", json_integer((json_int_t)v->len));
 	}
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "container", json_string(container_name(o->container)));
-	json_object_set_new(j, "dn", json_text(o->dn));
-	json_object_set_new(j, "object", json_text(o->name));
+	json_object_set_new(j, "dn", render_json_text(o->dn));
+	json_object_set_new(j, "object", render_json_text(o->name));
 	json_object_set_new(j, "attribute", json_string(v->attribute));
 	if (o->parent_name != NULL)
-		json_object_set_new(j, "ca_host", json_text(o->parent_name));
+		json_object_set_new(j, "ca_host", render_json_text(o->parent_name));
 	return j;
 }
 
@@ -370,7 +357,7 @@ containers_json(const snapshot *s)
 		dn = store_container_dn(s->pks_dn, (container_id)id);
 		c = json_object();
 		json_object_set_new(c, "name", json_string(container_name((container_id)id)));
-		json_object_set_new(c, "dn", json_text(dn));
+		json_object_set_new(c, "dn", render_json_text(dn));
 		json_object_set_new(c, "present", json_boolean(s->present[id]));
 		json_object_set_new(c, "objects", json_integer((json_int_t)n));
 		json_object_set_new(c, "values", json_integer((json_int_t)values));
@@ -391,12 +378,12 @@ render_list_json(const snapshot *s, const char *server, const char *config_nc, t
 		const store_object *o = &s->objects[i];
 		json_t *oj = json_object();
 		json_object_set_new(oj, "container", json_string(container_name(o->container)));
-		json_object_set_new(oj, "dn", json_text(o->dn));
-		json_object_set_new(oj, "object", json_text(o->name));
+		json_object_set_new(oj, "dn", render_json_text(o->dn));
+		json_object_set_new(oj, "object", render_json_text(o->name));
 		json_object_set_new(oj, "values", json_integer((json_int_t)o->value_count));
 		json_object_set_new(oj, "placeholders", json_integer((json_int_t)o->placeholder_count));
 		if (o->dns_host_name != NULL)
-			json_object_set_new(oj, "dns_host_name", json_text(o->dns_host_name));
+			json_object_set_new(oj, "dns_host_name", render_json_text(o->dns_host_name));
 		json_array_append_new(objects, oj);
 		for (k = 0; k < o->value_count; k++) {
 			const store_value *v = &o->values[k];
@@ -404,9 +391,9 @@ render_list_json(const snapshot *s, const char *server, const char *config_nc, t
 			json_array_append_new(v->cert ? certs : v->crl ? crls : bad, vj);
 		}
 	}
-	json_object_set_new(doc, "server", json_text(server));
-	json_object_set_new(doc, "configuration_naming_context", json_text(config_nc));
-	json_object_set_new(doc, "public_key_services", json_text(s->pks_dn));
+	json_object_set_new(doc, "server", render_json_text(server));
+	json_object_set_new(doc, "configuration_naming_context", render_json_text(config_nc));
+	json_object_set_new(doc, "public_key_services", render_json_text(s->pks_dn));
 	json_object_set_new(doc, "containers", containers_json(s));
 	json_object_set_new(doc, "objects", objects);
 	json_object_set_new(doc, "certificates", certs);
@@ -432,7 +419,7 @@ render_list_pem(FILE *out, const snapshot *s, adpki_error *err)
 			if (gnutls_pem_base64_encode2("CERTIFICATE", &der, &pem) < 0)
 				return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "PEM encoding of %s failed",
 				                  v->cert->sha1);
-			subject = render_safe_text(v->cert->subject);
+			subject = text_safe_line(v->cert->subject, 0);
 			fprintf(out, "# %s %s %s\n# %s\n", container_name(o->container), v->attribute,
 			        v->cert->sha1, subject ? subject : "");
 			fwrite(pem.data, 1, pem.size, out);

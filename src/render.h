@@ -15,13 +15,9 @@
 #include "cert.h"
 #include "store.h"
 
-/* A copy of s safe for one terminal line (text_safe_line without flags:
- * controls and invalid UTF-8 as \xNN, bidi and line separators as
- * \u{XXXX}); malloc'd. */
-char *render_safe_text(const char *s);
-
-/* A copy of s that is valid UTF-8 (invalid bytes become U+FFFD), for JSON. */
-char *render_utf8_clean(const char *s);
+/* A JSON string of s, invalid UTF-8 replaced (jansson refuses it, and a
+ * hostile subject must never drop a field); JSON null for NULL. */
+json_t *render_json_text(const char *s);
 
 /* The JSON certificate object of the list/show contract (without the
  * directory fields): subject, issuer, serial, sha1, sha256, not_before,
