@@ -201,19 +201,12 @@ undo_create(const write_opts *w, char *path, size_t size, FILE **f, adpki_error 
 	return rc;
 }
 
+/* Dropping a 0x00 placeholder loses nothing: the summary counts only real
+ * values, so it says whether an undo file is owed. */
 static bool
 plan_removes(const plan *p)
 {
-	size_t i;
-
-	/* Dropping a 0x00 placeholder loses nothing: no undo file for that. */
-	for (i = 0; i < p->op_count; i++) {
-		const plan_op *op = &p->ops[i];
-		if (op->kind == PLAN_DELETE_OBJECT ||
-		    (op->kind == PLAN_DELETE_VALUE && op->value_count > 0 && !op->values[0].placeholder))
-			return true;
-	}
-	return false;
+	return p->summary.objects_deleted > 0 || p->summary.values_removed > 0;
 }
 
 /* The undo plan, on disk before anything is removed: if it cannot be
