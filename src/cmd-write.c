@@ -19,6 +19,10 @@
 #include "render.h"
 #include "write.h"
 
+/* How often a plan is applied when the read-back shows that another writer
+ * undid part of it (see write_finish). */
+#define WRITE_ATTEMPTS 3
+
 const cli_option write_plan_options[] = {
 	{ "dry-run", 'n', NULL, "write nothing: show the plan as a diff", WOPT_DRY_RUN },
 	{ "ldif", 0, "FILE", "also write the plan as LDIF to FILE (- for stdout)", WOPT_LDIF },
@@ -300,6 +304,7 @@ write_finish(cli_globals *g, conn *c, const plan *p, const write_opts *w)
 	char undo_path[4096] = "", line[256];
 	bool changes = !plan_is_empty(p);
 	adpki_result rc;
+	int attempt;
 
 	if (w->ldif_path != NULL && write_ldif_file(p, w->ldif_path, false, &err) != ADPKI_OK)
 		return cli_report(g, &err);
@@ -319,18 +324,31 @@ write_finish(cli_globals *g, conn *c, const plan *p, const write_opts *w)
 			return cli_report(g, &err);
 		fprintf(stderr, "adpki: undo file: %s\n", undo_path);
 	}
-	rc = apply_plan(c, p, &lg, progress_line, (void *)w, &r, &err);
-	if (rc != ADPKI_OK) {
-		int code = cli_report(g, &err);
-		fprintf(stderr, "adpki: %zu of %zu operations applied on %s before the failure\n",
-		        r ? r->done + r->already + r->kept : 0, p->op_count, c->server);
-		print_unfinished(p, r);
-		if (w->json)
-			print_json_result(g, p, r, undo_path[0] ? undo_path : NULL);
+	for (attempt = 1;; attempt++) {
+		rc = apply_plan(c, p, &lg, progress_line, (void *)w, &r, &err);
+		if (rc != ADPKI_OK) {
+			int code = cli_report(g, &err);
+			fprintf(stderr, "adpki: %zu of %zu operations applied on %s before the failure\n",
+			        r ? r->done + r->already + r->kept : 0, p->op_count, c->server);
+			print_unfinished(p, r);
+			if (w->json)
+				print_json_result(g, p, r, undo_path[0] ? undo_path : NULL);
+			apply_report_free(r);
+			return code;
+		}
+		rc = apply_verify(c, p, r, &lg, &err);
+		if (rc == ADPKI_OK || attempt == WRITE_ATTEMPTS)
+			break;
+		/* Another writer deleted an object this run had just written to
+		 * (its emptiness check and delete cannot be made atomic in AD):
+		 * the plan is idempotent, so applying it again restores what it
+		 * adds without touching anything else. */
+		fprintf(stderr, "adpki: %s; another writer changed the object meanwhile: "
+		        "applying the plan again (attempt %d of %d)\n", err.message, attempt + 1,
+		        WRITE_ATTEMPTS);
 		apply_report_free(r);
-		return code;
+		r = NULL;
 	}
-	rc = apply_verify(c, p, r, &lg, &err);
 	if (w->json)
 		print_json_result(g, p, r, undo_path[0] ? undo_path : NULL);
 	if (rc != ADPKI_OK) {
