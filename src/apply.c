@@ -407,51 +407,6 @@ count_real_values(apply_run *run, const char *dn, size_t *count, bool *exists, a
 	return ADPKI_OK;
 }
 
-/* One atomic modify: the placeholder first (so the mandatory attribute is
- * never empty), then every planned value out.  ph NULL: no placeholder. */
-static int
-empty_at_once(apply_run *run, const plan_op *op, const plan_value *ph)
-{
-	mod_list m;
-	size_t k;
-	int rc;
-
-	if (!mods_init(&m, op->value_count + 1)) {
-		mods_free(&m);
-		return LDAP_NO_MEMORY;
-	}
-	if (ph != NULL)
-		mods_push(&m, LDAP_MOD_ADD, ph->attribute, ph->bytes, ph->len);
-	for (k = 0; k < op->value_count; k++) {
-		if (!op->values[k].placeholder)
-			mods_push(&m, LDAP_MOD_DELETE, op->values[k].attribute, op->values[k].bytes,
-			          op->values[k].len);
-	}
-	clear_diag(run);
-	rc = modify(run, op->dn, &m);
-	mods_free(&m);
-	return rc;
-}
-
-/* The same one value at a time, for when the object changed since it was
- * read (a value already gone must not stop the others). */
-static adpki_result
-empty_one_by_one(apply_run *run, const plan_op *op, const plan_value *ph, adpki_error *err)
-{
-	size_t k;
-	int rc;
-
-	(void)modify_one(run, op->dn, LDAP_MOD_ADD, ph);
-	for (k = 0; k < op->value_count; k++) {
-		if (op->values[k].placeholder)
-			continue;
-		rc = modify_one(run, op->dn, LDAP_MOD_DELETE, &op->values[k]);
-		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE && rc != LDAP_NO_SUCH_OBJECT)
-			return write_failed(run, rc, "deleting a value from", op->dn, err);
-	}
-	return ADPKI_OK;
-}
-
 /* Empties the object of the values the plan removes, keeping it valid with
  * a placeholder; then deletes it only if nothing else arrived meanwhile.
  * A plain delete would silently take a concurrent writer's new value. */
@@ -460,21 +415,24 @@ apply_delete_object(apply_run *run, size_t i, adpki_error *err)
 {
 	const plan_op *op = &run->p->ops[i];
 	plan_value ph = { PLAN_ATTR_CA, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
-	size_t left = 0;
+	size_t k, left = 0;
 	bool exists = true;
 	int rc;
 
 	if (op->values_known && op->value_count > 0) {
-		rc = empty_at_once(run, op, &ph);
-		if (rc == LDAP_TYPE_OR_VALUE_EXISTS)  /* the placeholder is there already */
-			rc = empty_at_once(run, op, NULL);
-		if (rc == LDAP_NO_SUCH_OBJECT) {
+		if (modify_one(run, op->dn, LDAP_MOD_ADD, &ph) == LDAP_NO_SUCH_OBJECT) {
 			settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
 			return ADPKI_OK;
 		}
-		if (rc != LDAP_SUCCESS && empty_one_by_one(run, op, &ph, err) != ADPKI_OK) {
-			settle(run, i, APPLY_FAILED, err->message);
-			return err->code;
+		for (k = 0; k < op->value_count; k++) {
+			if (op->values[k].placeholder)
+				continue;
+			rc = modify_one(run, op->dn, LDAP_MOD_DELETE, &op->values[k]);
+			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE && rc != LDAP_NO_SUCH_OBJECT) {
+				write_failed(run, rc, "deleting a value from", op->dn, err);
+				settle(run, i, APPLY_FAILED, err->message);
+				return err->code;
+			}
 		}
 		if (count_real_values(run, op->dn, &left, &exists, err) != ADPKI_OK) {
 			settle(run, i, APPLY_FAILED, err->message);
