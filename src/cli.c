@@ -11,7 +11,7 @@
 
 enum {
 	G_URI = 1000, G_DC, G_DOMAIN, G_CONFIG_NC, G_CCACHE, G_MECH, G_SIMPLE, G_BIND_DN,
-	G_STDIN_PASSWORD, G_PASSWORD_FILE, G_STARTTLS, G_TIMEOUT, G_VERBOSE, G_HELP,
+	G_STDIN_PASSWORD, G_PASSWORD_FILE, G_STARTTLS, G_TIMEOUT, G_WINDOW, G_VERBOSE, G_HELP,
 };
 
 /* Connection and credential options, accepted by every command that talks
@@ -29,7 +29,8 @@ static const cli_option global_options[] = {
 	{ "password-file", 0, "FILE", "read the simple-bind password from FILE", G_PASSWORD_FILE },
 	{ "starttls", 'Z', NULL, "use StartTLS on ldap://", G_STARTTLS },
 	{ "timeout", 0, "SECONDS", "network and operation timeout (default 30)", G_TIMEOUT },
-	{ "verbose", 'v', NULL, "show each step: discovery, bind, searches", G_VERBOSE },
+	{ "window", 0, "N", "LDAP writes in flight at once (default 64)", G_WINDOW },
+	{ "verbose", 'v', NULL, "show each step and count LDAP round trips", G_VERBOSE },
 	{ "help", 'h', NULL, "show this help", G_HELP },
 	{ NULL, 0, NULL, NULL, 0 },
 };
@@ -116,6 +117,19 @@ parse_timeout(const char *arg, int *out, adpki_error *err)
 }
 
 static adpki_result
+parse_window(const char *arg, int *out, adpki_error *err)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > CONN_MAX_WINDOW)
+		return adpki_fail(err, ADPKI_ERR_USAGE, "--window: '%s' is not a number of requests "
+		                  "from 1 to %d", arg, CONN_MAX_WINDOW);
+	*out = (int)v;
+	return ADPKI_OK;
+}
+
+static adpki_result
 apply_global(cli_globals *g, int id, const char *arg, adpki_error *err)
 {
 	conn_options *o = &g->conn;
@@ -142,6 +156,7 @@ apply_global(cli_globals *g, int id, const char *arg, adpki_error *err)
 	case G_PASSWORD_FILE: o->password_file = arg; break;
 	case G_STARTTLS: o->starttls = true; break;
 	case G_TIMEOUT: return parse_timeout(arg, &o->timeout, err);
+	case G_WINDOW: return parse_window(arg, &o->window, err);
 	case G_VERBOSE: g->verbose++; break;
 	default: return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "unknown option id %d", id);
 	}
@@ -424,6 +439,20 @@ cli_connect(cli_globals *g, conn **out, adpki_error *err)
 {
 	adpki_logger lg = cli_logger(g);
 	return conn_open(&g->conn, &lg, out, err);
+}
+
+void
+cli_disconnect(cli_globals *g, conn *c)
+{
+	char stats[160];
+
+	if (c == NULL)
+		return;
+	if (g->verbose) {
+		conn_describe_stats(c, stats, sizeof stats);
+		fprintf(stderr, "%s: LDAP: %s\n", g->program, stats);
+	}
+	conn_close(c);
 }
 
 int

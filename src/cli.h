@@ -68,6 +68,11 @@ void cli_print_command_help(FILE *out, const cli_command *cmd);
 /* Connects with the global options (discovery, bind, rootDSE). */
 adpki_result cli_connect(cli_globals *g, conn **out, adpki_error *err);
 
+/* Closes c; with --verbose first prints the LDAP operations and round
+ * trips it took ("adpki: LDAP: 2 searches, 500 writes; 12 round trips
+ * after the bind"). */
+void cli_disconnect(cli_globals *g, conn *c);
+
 /* The commands. */
 extern const cli_command cmd_show;
 extern const cli_command cmd_list;

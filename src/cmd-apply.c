@@ -56,7 +56,7 @@ run_apply(cli_globals *g, const cli_command *cmd, int argc, char **argv)
 	}
 	plan_free(p);
 	snapshot_free(s);
-	conn_close(c);
+	cli_disconnect(g, c);
 	return rc;
 }
 

@@ -82,7 +82,7 @@ run_list(cli_globals *g, const cli_command *cmd, int argc, char **argv)
 	if (rc != ADPKI_OK)
 		rc = cli_report(g, &err);
 	snapshot_free(s);
-	conn_close(c);
+	cli_disconnect(g, c);
 	return rc;
 }
 

@@ -156,7 +156,7 @@ publish_run(cli_globals *g, publish_state *st, char **files, int count)
 out:
 	plan_free(p);
 	snapshot_free(s);
-	conn_close(c);
+	cli_disconnect(g, c);
 	free(items);
 	cert_list_clear(&certs);
 	return rc;

@@ -164,7 +164,7 @@ execute(cli_globals *g, remove_state *st, char **tp, size_t ntp, bool prune)
 	}
 	plan_free(p);
 	snapshot_free(s);
-	conn_close(c);
+	cli_disconnect(g, c);
 	return rc;
 }
 

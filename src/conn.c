@@ -422,6 +422,7 @@ read_config_nc(conn *c, const conn_options *o, const adpki_logger *log,
 
 	lrc = ldap_search_ext_s(c->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
 	                        attrs, 0, NULL, NULL, &tv, 1, &res);
+	conn_count_exchange(c, CONN_OP_SEARCH);
 	if (lrc != LDAP_SUCCESS) {
 		rc = conn_ldap_fail(c, err, lrc, "reading the rootDSE", NULL, NULL);
 		goto out;
@@ -616,6 +617,7 @@ try_connect(const char *uri, const target *t, const conn_options *o,
 		return TRY_STOP;
 	}
 	c->timeout = timeout;
+	c->window = o->window > 0 ? o->window : CONN_DEFAULT_WINDOW;
 	c->tls = t->tls;
 	c->uri = strdup(uri);
 	c->server = strdup(t->server);
@@ -779,6 +781,67 @@ out:
 	}
 	conn_free_strv(uris);
 	return rc;
+}
+
+/* ---------------------------------------------------------- accounting */
+
+static void
+count_kind(conn_stats *st, conn_op_kind kind)
+{
+	switch (kind) {
+	case CONN_OP_BIND: st->binds++; break;
+	case CONN_OP_SEARCH: st->searches++; break;
+	default: st->writes++; break;
+	}
+}
+
+static void
+reach_depth(conn_stats *st, unsigned long depth)
+{
+	if (depth > st->answered_depth)
+		st->answered_depth = depth;
+	if (depth > st->round_trips)
+		st->round_trips = depth;
+}
+
+void
+conn_count_exchange(conn *c, conn_op_kind kind)
+{
+	count_kind(&c->stats, kind);
+	reach_depth(&c->stats, c->stats.answered_depth + 1);
+}
+
+void
+conn_count_sent(conn *c, conn_op_kind kind, int msgid)
+{
+	conn_stats *st = &c->stats;
+	size_t slot = (size_t)msgid % CONN_TRACK_SLOTS;
+
+	count_kind(st, kind);
+	st->inflight[slot].msgid = msgid;
+	st->inflight[slot].depth = st->answered_depth + 1;
+}
+
+void
+conn_count_answered(conn *c, int msgid)
+{
+	conn_stats *st = &c->stats;
+	size_t slot = (size_t)msgid % CONN_TRACK_SLOTS;
+
+	/* A slot reused by a later request means more than CONN_TRACK_SLOTS
+	 * were in flight; the caller's window keeps far below that. */
+	if (st->inflight[slot].msgid == msgid)
+		reach_depth(st, st->inflight[slot].depth);
+}
+
+void
+conn_describe_stats(const conn *c, char *buf, size_t size)
+{
+	const conn_stats *st = &c->stats;
+
+	snprintf(buf, size, "%lu search%s, %lu write%s; %lu round trip%s after the bind",
+	         st->searches, st->searches == 1 ? "" : "es", st->writes,
+	         st->writes == 1 ? "" : "s", st->round_trips, st->round_trips == 1 ? "" : "s");
 }
 
 void

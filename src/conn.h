@@ -28,7 +28,27 @@ typedef struct {
 	const char *password_file;  /* --password-file */
 	bool starttls;              /* -Z/--starttls on ldap:// */
 	int timeout;                /* --timeout seconds; network and operation timeout */
+	int window;                 /* --window: requests kept in flight (0: default) */
 } conn_options;
+
+#define CONN_DEFAULT_WINDOW 64
+#define CONN_MAX_WINDOW 1024    /* well below CONN_TRACK_SLOTS */
+
+/* What --verbose reports at the end.  A round trip is one link in the
+ * longest chain of requests each sent only after an earlier answer came
+ * back: n operations one after another are n round trips, n operations
+ * kept in flight w at a time are about n/w.  The bind's own SASL
+ * exchanges are not counted (libldap performs them inside one call). */
+#define CONN_TRACK_SLOTS 4096   /* requests in flight that can be tracked */
+
+typedef struct {
+	unsigned long binds, searches, writes;
+	unsigned long round_trips;
+	unsigned long answered_depth;   /* deepest answer received so far */
+	struct { int msgid; unsigned long depth; } inflight[CONN_TRACK_SLOTS];
+} conn_stats;
+
+typedef enum { CONN_OP_BIND, CONN_OP_SEARCH, CONN_OP_WRITE } conn_op_kind;
 
 typedef struct {
 	LDAP *ld;
@@ -39,9 +59,21 @@ typedef struct {
 	int ssf;              /* negotiated SASL security strength */
 	bool tls;             /* TLS in effect (ldaps:// or StartTLS) */
 	int timeout;
+	int window;           /* requests kept in flight by writes and read-backs */
+	conn_stats stats;
 } conn;
 
 void conn_options_init(conn_options *o);
+
+/* Accounting for --verbose.  conn_count_exchange: one synchronous request
+ * and its answer (each page of a paged search is one).  conn_count_sent /
+ * conn_count_answered: an asynchronous request, and its final answer. */
+void conn_count_exchange(conn *c, conn_op_kind kind);
+void conn_count_sent(conn *c, conn_op_kind kind, int msgid);
+void conn_count_answered(conn *c, int msgid);
+
+/* "2 searches, 500 writes; 12 round trips after the bind" */
+void conn_describe_stats(const conn *c, char *buf, size_t size);
 
 /* Discovers where to connect (in the documented order, each step logged),
  * connects, binds, and reads the configuration naming context. */

@@ -414,6 +414,7 @@ read_remaining_ranges(conn *c, store_object *o, const char *attribute, const cha
 		ADPKI_LOG(log, "reading %s of %s", desc, o->dn);
 		rc = ldap_search_ext_s(c->ld, o->dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
 		                       NULL, NULL, &tv, LDAP_NO_LIMIT, &res);
+		conn_count_exchange(c, CONN_OP_SEARCH);
 		if (rc != LDAP_SUCCESS) {
 			ldap_msgfree(res);
 			return conn_ldap_fail(c, err, rc, "ranged read of", o->dn, NULL);
@@ -580,6 +581,7 @@ paged_search(conn *c, snapshot *s, const char *base, int scope, const char *filt
 		server_ctrls[0] = page;
 		rc = ldap_search_ext_s(c->ld, base, scope, filter, search_attrs, 0, server_ctrls,
 		                       NULL, &tv, LDAP_NO_LIMIT, &res);
+		conn_count_exchange(c, CONN_OP_SEARCH);
 		ldap_control_free(page);
 		if (rc == LDAP_NO_SUCH_OBJECT && pages == 0 && absent_ok) {
 			/* The base is absent (no NTAuthCertificates yet): nothing to read. */
