@@ -1,15 +1,21 @@
-/* apply.c - executing a plan, with "someone got there first" handled as
- * success, and reading back what was written (see apply.h). */
+/* apply.c - executing a plan with requests kept in flight, "someone got
+ * there first" handled as success, and reading back what was written (see
+ * apply.h).
+ *
+ * Why a window: over a WAN link each request waits a round trip for its
+ * answer; sending the next before the previous is answered makes a batch
+ * cost about n/window round trips instead of n.  LDAP lets a client have
+ * many requests outstanding on one connection; each answer names its
+ * request.  Two requests on one object are never in flight together, so
+ * the order of changes to an object is the plan's. */
 #include "config.h"
-#include "apply.h"
+#include "apply-internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "store.h"
-
-static const unsigned char placeholder_byte[1] = { 0x00 };
 
 const char *
 apply_status_name(apply_status s)
@@ -19,6 +25,7 @@ apply_status_name(apply_status s)
 	case APPLY_ALREADY: return "already";
 	case APPLY_KEPT: return "kept";
 	case APPLY_FAILED: return "failed";
+	case APPLY_UNANSWERED: return "unanswered";
 	default: return "not done";
 	}
 }
@@ -54,421 +61,242 @@ report_new(size_t count)
 	return r;
 }
 
-typedef struct {
-	conn *c;
-	const plan *p;
-	apply_report *r;
-	const adpki_logger *log;
-	apply_progress_fn progress;
-	void *ctx;
-} apply_run;
-
 static void
-settle(apply_run *run, size_t i, apply_status st, const char *note)
+report_count(apply_report *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->count; k++) {
+		switch (r->status[k]) {
+		case APPLY_DONE: r->done++; break;
+		case APPLY_ALREADY: r->already++; break;
+		case APPLY_KEPT: r->kept++; break;
+		case APPLY_FAILED: r->failed++; break;
+		case APPLY_UNANSWERED: r->unanswered++; break;
+		default: r->pending++; break;
+		}
+	}
+}
+
+void
+apply_settle(apply_run *run, size_t i, apply_status st, const char *note)
 {
 	run->r->status[i] = st;
 	free(run->r->note[i]);
 	run->r->note[i] = note ? strdup(note) : NULL;
-	if (run->progress != NULL)
-		run->progress(run->ctx, run->p, i, st, note);
+	run->settled[i] = true;
+	while (run->reported < run->p->op_count && run->settled[run->reported]) {
+		size_t k = run->reported++;
+		if (run->progress != NULL)
+			run->progress(run->ctx, run->p, k, run->r->status[k], run->r->note[k]);
+	}
 }
 
-/* A failed write: the LDAP helper's message, plus what rights are needed
- * when the server says access is insufficient. */
-static adpki_result
-write_failed(apply_run *run, int rc, const char *op, const char *dn, adpki_error *err)
+/* At the end: what settled after an operation that never did (one not
+ * sent because an earlier one failed) is still reported, in order. */
+static void
+report_the_rest(apply_run *run)
 {
-	conn_ldap_fail(run->c, err, rc, op, dn, NULL);
+	size_t k;
+
+	for (k = run->reported; k < run->p->op_count; k++) {
+		if (run->settled[k] && run->progress != NULL)
+			run->progress(run->ctx, run->p, k, run->r->status[k], run->r->note[k]);
+	}
+	run->reported = run->p->op_count;
+}
+
+adpki_result
+apply_write_failed(apply_run *run, int rc, const char *op, const char *dn, const char *diag,
+                   adpki_error *err)
+{
+	conn_ldap_fail(run->c, err, rc, op, dn, diag);
 	if (rc == LDAP_INSUFFICIENT_ACCESS)
 		adpki_fail(err, ADPKI_ERR_CREDENTIALS,
-		           "%s; writing Public Key Services needs Enterprise Admins, or rights "
+		           "%.3000s; writing Public Key Services needs Enterprise Admins, or rights "
 		           "delegated on %s", err->message, run->c->pks_dn);
 	return err->code;
 }
 
-/* --- LDAPMod building --------------------------------------------------- */
+/* --- requests in flight --------------------------------------------------- */
 
 typedef struct {
-	LDAPMod *mods;
-	LDAPMod **ptrs;
-	struct berval *bvs;
-	struct berval **bvptrs;
+	int msgid;
+	size_t first, end;   /* the plan operations the request carries */
+	bool create;         /* an add (create-object), else a modify */
+} flight;
+
+typedef struct {
+	apply_run *run;
+	flight *f;
 	size_t n, cap;
-} mod_list;
+	adpki_result rc;     /* the first failure */
+	adpki_error *err;    /* receives the first failure's message */
+	adpki_error later;   /* messages of failures after the first */
+	bool stopped;        /* the connection is gone or did not answer */
+} engine;
 
-static bool
-mods_init(mod_list *m, size_t cap)
+static adpki_error *
+engine_err(engine *e)
 {
-	memset(m, 0, sizeof *m);
-	m->cap = cap;
-	m->mods = calloc(cap, sizeof *m->mods);
-	m->ptrs = calloc(cap + 1, sizeof *m->ptrs);
-	m->bvs = calloc(cap, sizeof *m->bvs);
-	m->bvptrs = calloc(cap * 2, sizeof *m->bvptrs);
-	return m->mods && m->ptrs && m->bvs && m->bvptrs;
+	return e->rc == ADPKI_OK ? e->err : &e->later;
 }
 
 static void
-mods_free(mod_list *m)
+engine_fail(engine *e, adpki_result rc)
 {
-	free(m->mods);
-	free(m->ptrs);
-	free(m->bvs);
-	free(m->bvptrs);
+	if (e->rc == ADPKI_OK)
+		e->rc = rc;
 }
 
-/* One value per modification: the value-level add/delete AD expects. */
 static void
-mods_push(mod_list *m, int op, const char *attr, const unsigned char *bytes, size_t len)
-{
-	size_t i = m->n++;
-
-	m->bvs[i].bv_val = (char *)bytes;
-	m->bvs[i].bv_len = len;
-	m->bvptrs[2 * i] = &m->bvs[i];
-	m->bvptrs[2 * i + 1] = NULL;
-	m->mods[i].mod_op = op | LDAP_MOD_BVALUES;
-	m->mods[i].mod_type = (char *)attr;
-	m->mods[i].mod_bvalues = &m->bvptrs[2 * i];
-	m->ptrs[i] = &m->mods[i];
-	m->ptrs[i + 1] = NULL;
-}
-
-/* Forgets the previous answer's diagnostic text before each write: when
- * the connection drops, libldap keeps the last server's text ("00000000:
- * Success" from Samba), which would be quoted in the failure message. */
-static void
-clear_diag(apply_run *run)
-{
-	ldap_set_option(run->c->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, NULL);
-}
-
-static int
-modify(apply_run *run, const char *dn, mod_list *m)
-{
-	clear_diag(run);
-	return ldap_modify_ext_s(run->c->ld, dn, m->ptrs, NULL, NULL);
-}
-
-static int
-modify_one(apply_run *run, const char *dn, int op, const plan_value *v)
-{
-	mod_list m;
-	int rc;
-
-	if (!mods_init(&m, 1)) {
-		mods_free(&m);
-		return LDAP_NO_MEMORY;
-	}
-	mods_push(&m, op, v->attribute, v->bytes, v->len);
-	rc = modify(run, dn, &m);
-	mods_free(&m);
-	return rc;
-}
-
-/* --- add-value / delete-value groups ------------------------------------ */
-
-static int send_add(apply_run *run, const plan_op *op);
-
-/* A value add found its object gone: another writer removed the object's
- * last values and deleted it after this run read it.  Without this the
- * run would fail half-way (or, had the add been a create, the value would
- * silently be the only thing lost).  Creates the object again with the
- * value and the placeholders a new object gets from plan.c (cACertificate
- * when the value is a crossCertificatePair, both revocation lists); if yet
- * another writer re-created it first (68), adds the value to theirs.
- * Only for the certificationAuthority objects adpki creates itself, and
- * only for real certificate values.  *created: this run made the object. */
-static int
-recreate_with_value(apply_run *run, const plan_op *op, bool *created)
-{
-	const plan_value *v = &op->values[0];
-	plan_value vals[4];
-	plan_op tmp;
-	size_t n = 0;
-	int rc;
-
-	*created = false;
-	if ((op->container != CONT_ROOTCA && op->container != CONT_AIA &&
-	     op->container != CONT_NTAUTH) || v->placeholder ||
-	    (strcmp(v->attribute, PLAN_ATTR_CA) != 0 && strcmp(v->attribute, PLAN_ATTR_CROSS) != 0))
-		return LDAP_NO_SUCH_OBJECT;
-	memset(vals, 0, sizeof vals);
-	memset(&tmp, 0, sizeof tmp);
-	vals[n++] = *v;   /* borrowed bytes: tmp is never freed */
-	if (strcmp(v->attribute, PLAN_ATTR_CA) != 0)
-		vals[n++] = (plan_value){ PLAN_ATTR_CA, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
-	vals[n++] = (plan_value){ PLAN_ATTR_ARL, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
-	vals[n++] = (plan_value){ PLAN_ATTR_CRL, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
-	tmp.kind = PLAN_CREATE_OBJECT;
-	tmp.dn = op->dn;
-	tmp.container = op->container;
-	tmp.object = op->object;
-	tmp.values = vals;
-	tmp.value_count = n;
-	ADPKI_LOG(run->log, "%s was deleted since it was read; creating it again", op->dn);
-	rc = send_add(run, &tmp);
-	if (rc == LDAP_SUCCESS)
-		*created = true;
-	else if (rc == LDAP_ALREADY_EXISTS)
-		rc = modify_one(run, op->dn, LDAP_MOD_ADD, v);
-	return rc;
-}
-
-/* One value at a time, for when the batch met a value someone else had
- * already added or removed. */
-static adpki_result
-apply_values_one_by_one(apply_run *run, size_t first, size_t end, adpki_error *err)
+settle_range(apply_run *run, size_t first, size_t end, apply_status st, const char *note)
 {
 	size_t i;
 
-	for (i = first; i < end; i++) {
-		const plan_op *op = &run->p->ops[i];
-		bool add = op->kind == PLAN_ADD_VALUE;
-		int rc = modify_one(run, op->dn, add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, &op->values[0]);
-		bool created = false;
-
-		if (add && rc == LDAP_NO_SUCH_OBJECT)
-			rc = recreate_with_value(run, op, &created);
-		if (rc == LDAP_SUCCESS && created)
-			settle(run, i, APPLY_DONE, "object deleted by another writer meanwhile: "
-			                           "created again with this value");
-		else if (rc == LDAP_SUCCESS)
-			settle(run, i, APPLY_DONE, NULL);
-		else if (add && rc == LDAP_TYPE_OR_VALUE_EXISTS)
-			settle(run, i, APPLY_ALREADY, "value already present (another writer added it)");
-		else if (!add && (rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_NO_SUCH_OBJECT))
-			settle(run, i, APPLY_ALREADY, "value already gone (another writer removed it)");
-		else {
-			write_failed(run, rc, add ? "adding a value to" : "deleting a value from", op->dn,
-			             err);
-			settle(run, i, APPLY_FAILED, err->message);
-			return err->code;
-		}
-	}
-	return ADPKI_OK;
-}
-
-static adpki_result
-apply_value_group(apply_run *run, size_t first, size_t end, adpki_error *err)
-{
-	const char *dn = run->p->ops[first].dn;
-	mod_list m;
-	size_t i;
-	int rc;
-
-	if (!mods_init(&m, end - first)) {
-		mods_free(&m);
-		return adpki_fail_oom(err);
-	}
-	for (i = first; i < end; i++) {
-		const plan_op *op = &run->p->ops[i];
-		mods_push(&m, op->kind == PLAN_ADD_VALUE ? LDAP_MOD_ADD : LDAP_MOD_DELETE,
-		          op->values[0].attribute, op->values[0].bytes, op->values[0].len);
-	}
-	ADPKI_LOG(run->log, "modify %s (%zu value changes)", dn, end - first);
-	rc = modify(run, dn, &m);
-	mods_free(&m);
-	if (rc == LDAP_SUCCESS) {
-		for (i = first; i < end; i++)
-			settle(run, i, APPLY_DONE, NULL);
-		return ADPKI_OK;
-	}
-	if (rc == LDAP_TYPE_OR_VALUE_EXISTS || rc == LDAP_NO_SUCH_ATTRIBUTE ||
-	    rc == LDAP_NO_SUCH_OBJECT) {
-		/* The modify is atomic: nothing of it was applied.  Someone
-		 * changed the object since the read; redo it value by value. */
-		ADPKI_LOG(run->log, "%s changed since it was read; applying value by value", dn);
-		return apply_values_one_by_one(run, first, end, err);
-	}
-	write_failed(run, rc, "modify of", dn, err);
 	for (i = first; i < end; i++)
-		settle(run, i, APPLY_FAILED, err->message);
-	return err->code;
+		apply_settle(run, i, st, note);
 }
 
-/* --- create-object ------------------------------------------------------ */
-
-/* Sends the object add for a create-object op: objectClass, cn, then each
- * attribute with all its values.  Returns the LDAP result code. */
-static int
-send_add(apply_run *run, const plan_op *op)
+/* The connection is gone (or silent): what is in flight may or may not
+ * have been applied, and nothing more can be sent. */
+static void
+engine_stop(engine *e, const char *why)
 {
-	char *classes[] = { "top", PLAN_OBJECT_CLASS, NULL };
-	char *cn[] = { op->object, NULL };
-	LDAPMod class_mod = { LDAP_MOD_ADD, "objectClass", { .modv_strvals = classes } };
-	LDAPMod cn_mod = { LDAP_MOD_ADD, "cn", { .modv_strvals = cn } };
-	const char *attrs[8];
-	size_t nattrs = 0, k, a, nmods = 0;
-	LDAPMod *mods = calloc(op->value_count + 3, sizeof *mods);
-	LDAPMod **ptrs = calloc(op->value_count + 4, sizeof *ptrs);
-	struct berval *bvs = calloc(op->value_count + 1, sizeof *bvs);
-	struct berval **bvptrs = calloc(2 * op->value_count + 8, sizeof *bvptrs);
-	size_t bvused = 0;
-	int rc;
-
-	if (mods == NULL || ptrs == NULL || bvs == NULL || bvptrs == NULL) {
-		free(mods); free(ptrs); free(bvs); free(bvptrs);
-		return LDAP_NO_MEMORY;
-	}
-	ptrs[nmods++] = &class_mod;
-	if (op->object != NULL)
-		ptrs[nmods++] = &cn_mod;
-	for (k = 0; k < op->value_count; k++) {
-		for (a = 0; a < nattrs && strcmp(attrs[a], op->values[k].attribute) != 0; a++)
-			;
-		if (a == nattrs && nattrs < 8)
-			attrs[nattrs++] = op->values[k].attribute;
-	}
-	for (a = 0; a < nattrs; a++) {
-		LDAPMod *mod = &mods[a];
-		mod->mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
-		mod->mod_type = (char *)attrs[a];
-		mod->mod_bvalues = &bvptrs[bvused];
-		for (k = 0; k < op->value_count; k++) {
-			if (strcmp(op->values[k].attribute, attrs[a]) != 0)
-				continue;
-			bvs[k].bv_val = (char *)op->values[k].bytes;
-			bvs[k].bv_len = op->values[k].len;
-			bvptrs[bvused++] = &bvs[k];
-		}
-		bvptrs[bvused++] = NULL;
-		ptrs[nmods++] = mod;
-	}
-	ptrs[nmods] = NULL;
-	ADPKI_LOG(run->log, "add %s", op->dn);
-	clear_diag(run);
-	rc = ldap_add_ext_s(run->c->ld, op->dn, ptrs, NULL, NULL);
-	free(mods); free(ptrs); free(bvs); free(bvptrs);
-	return rc;
-}
-
-/* A create-object op: the add; when another writer created the object a
- * moment ago (68), its values are added to theirs instead. */
-static adpki_result
-apply_create(apply_run *run, size_t i, adpki_error *err)
-{
-	const plan_op *op = &run->p->ops[i];
 	size_t k;
-	int rc = send_add(run, op);
 
-	if (rc == LDAP_NO_MEMORY)
-		return adpki_fail_oom(err);
-	if (rc == LDAP_SUCCESS) {
-		settle(run, i, APPLY_DONE, NULL);
-		return ADPKI_OK;
-	}
-	if (rc != LDAP_ALREADY_EXISTS) {
-		write_failed(run, rc, "adding", op->dn, err);
-		settle(run, i, APPLY_FAILED, err->message);
-		return err->code;
-	}
-	/* Another writer created the object a moment ago: add our values to
-	 * theirs instead (placeholders are not needed on an existing object). */
-	{
-		size_t added = 0;
-		for (k = 0; k < op->value_count; k++) {
-			const plan_value *v = &op->values[k];
-			if (v->placeholder)
-				continue;
-			rc = modify_one(run, op->dn, LDAP_MOD_ADD, v);
-			if (rc == LDAP_SUCCESS)
-				added++;
-			else if (rc != LDAP_TYPE_OR_VALUE_EXISTS) {
-				write_failed(run, rc, "adding a value to", op->dn, err);
-				settle(run, i, APPLY_FAILED, err->message);
-				return err->code;
-			}
-		}
-		settle(run, i, added > 0 ? APPLY_DONE : APPLY_ALREADY,
-		       added > 0 ? "object created by another writer meanwhile: values added to it"
-		                 : "object and values already present (another writer)");
-	}
-	return ADPKI_OK;
+	for (k = 0; k < e->n; k++)
+		settle_range(e->run, e->f[k].first, e->f[k].end, APPLY_UNANSWERED, why);
+	e->n = 0;
+	e->stopped = true;
 }
 
-/* --- delete-object ------------------------------------------------------ */
-
-/* Real values the object holds now (0 when it is gone). */
-static adpki_result
-count_real_values(apply_run *run, const char *dn, size_t *count, bool *exists, adpki_error *err)
+static void
+send_unit(engine *e, size_t first, size_t end, bool create)
 {
-	const char *dns[1] = { dn };
-	snapshot *s = NULL;
-	store_object *o;
-	adpki_result rc = snapshot_read_dns(run->c, dns, 1, run->log, &s, err);
+	apply_run *run = e->run;
+	const plan_op *op = &run->p->ops[first];
+	ldap_mods m;
+	int lrc, msgid = -1;
 
-	if (rc != ADPKI_OK)
-		return rc;
-	o = snapshot_find(s, dn);
-	*exists = o != NULL;
-	*count = o != NULL ? o->value_count : 0;
-	snapshot_free(s);
-	return ADPKI_OK;
+	if (!(create ? apply_mods_for_create(&m, op)
+	             : apply_mods_for_values(&m, run->p, first, end))) {
+		engine_fail(e, adpki_fail_oom(engine_err(e)));
+		return;
+	}
+	if (create)
+		ADPKI_LOG(run->log, "add %s", op->dn);
+	else
+		ADPKI_LOG(run->log, "modify %s (%zu value change%s)", op->dn, end - first,
+		          end - first == 1 ? "" : "s");
+	apply_clear_diag(run);
+	lrc = create ? ldap_add_ext(run->c->ld, op->dn, m.ptrs, NULL, NULL, &msgid)
+	             : ldap_modify_ext(run->c->ld, op->dn, m.ptrs, NULL, NULL, &msgid);
+	apply_mods_free(&m);
+	if (lrc != LDAP_SUCCESS) {
+		/* Not sent: these operations stay PENDING. */
+		engine_fail(e, apply_write_failed(run, lrc, create ? "adding" : "modify of", op->dn,
+		                                  NULL, engine_err(e)));
+		engine_stop(e, "sent, but the connection was lost before the answer: it may have "
+		               "been applied");
+		return;
+	}
+	conn_count_sent(run->c, CONN_OP_WRITE, msgid);
+	e->f[e->n++] = (flight){ msgid, first, end, create };
 }
 
-/* Empties the object of the values the plan removes, keeping it valid with
- * a placeholder; then deletes it only if nothing else arrived meanwhile.
- * A plain delete would silently take a concurrent writer's new value. */
-static adpki_result
-apply_delete_object(apply_run *run, size_t i, adpki_error *err)
+static void
+handle_answer(engine *e, const flight *fl, int code, const char *diag)
 {
-	const plan_op *op = &run->p->ops[i];
-	plan_value ph = { PLAN_ATTR_CA, (unsigned char *)placeholder_byte, 1, true, NULL, "" };
-	size_t k, left = 0;
-	bool exists = true;
-	int rc;
+	apply_run *run = e->run;
+	const char *dn = run->p->ops[fl->first].dn;
+	adpki_error *err = engine_err(e);
+	adpki_result rc = ADPKI_OK;
 
-	if (op->values_known && op->value_count > 0) {
-		if (modify_one(run, op->dn, LDAP_MOD_ADD, &ph) == LDAP_NO_SUCH_OBJECT) {
-			settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
-			return ADPKI_OK;
-		}
-		for (k = 0; k < op->value_count; k++) {
-			if (op->values[k].placeholder)
-				continue;
-			rc = modify_one(run, op->dn, LDAP_MOD_DELETE, &op->values[k]);
-			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE && rc != LDAP_NO_SUCH_OBJECT) {
-				write_failed(run, rc, "deleting a value from", op->dn, err);
-				settle(run, i, APPLY_FAILED, err->message);
-				return err->code;
-			}
-		}
-		if (count_real_values(run, op->dn, &left, &exists, err) != ADPKI_OK) {
-			settle(run, i, APPLY_FAILED, err->message);
-			return err->code;
-		}
-		if (!exists) {
-			settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
-			return ADPKI_OK;
-		}
-		if (left > 0) {
-			settle(run, i, APPLY_KEPT, "kept: another writer added values to it meanwhile; "
-			                           "the planned values were removed");
-			return ADPKI_OK;
-		}
+	if (code == LDAP_SUCCESS) {
+		settle_range(run, fl->first, fl->end, APPLY_DONE, NULL);
+		return;
 	}
-	ADPKI_LOG(run->log, "delete %s", op->dn);
-	clear_diag(run);
-	rc = ldap_delete_ext_s(run->c->ld, op->dn, NULL, NULL);
-	if (rc == LDAP_SUCCESS)
-		settle(run, i, APPLY_DONE, NULL);
-	else if (rc == LDAP_NO_SUCH_OBJECT)
-		settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
+	/* Another writer changed the object since it was read: the request
+	 * was refused as a whole (LDAP operations are atomic), so nothing of
+	 * it was applied; redo it the careful way. */
+	if (fl->create && code == LDAP_ALREADY_EXISTS)
+		rc = apply_create_exists(run, fl->first, err);
+	else if (!fl->create && (code == LDAP_TYPE_OR_VALUE_EXISTS ||
+	                         code == LDAP_NO_SUCH_ATTRIBUTE || code == LDAP_NO_SUCH_OBJECT))
+		rc = apply_values_one_by_one(run, fl->first, fl->end, err);
 	else {
-		write_failed(run, rc, "deleting", op->dn, err);
-		settle(run, i, APPLY_FAILED, err->message);
-		return err->code;
+		rc = apply_write_failed(run, code, fl->create ? "adding" : "modify of", dn, diag, err);
+		settle_range(run, fl->first, fl->end, APPLY_FAILED, err->message);
 	}
-	return ADPKI_OK;
+	if (rc != ADPKI_OK)
+		engine_fail(e, rc);
 }
 
-/* --- the run ------------------------------------------------------------ */
-
-static bool
-same_object(const plan_op *a, const plan_op *b)
+/* Waits for the answer to msgid (or to any request: LDAP_RES_ANY). */
+static void
+collect(engine *e, int msgid)
 {
-	return strcasecmp(a->dn, b->dn) == 0;
+	apply_run *run = e->run;
+	struct timeval tv = { run->c->timeout, 0 };
+	LDAPMessage *res = NULL;
+	char *diag = NULL;
+	int t, code = LDAP_OTHER, lrc = LDAP_SERVER_DOWN;
+	size_t k;
+
+	t = ldap_result(run->c->ld, msgid, LDAP_MSG_ALL, &tv, &res);
+	if (t <= 0) {
+		const char *dn = e->n > 0 ? run->p->ops[e->f[0].first].dn : NULL;
+		ldap_msgfree(res);
+		if (t == 0)
+			engine_fail(e, adpki_fail(engine_err(e), ADPKI_ERR_DIRECTORY,
+			                          "no answer from %s within %d s to %zu write%s in flight "
+			                          "(--timeout sets the limit)", run->c->server,
+			                          run->c->timeout, e->n, e->n == 1 ? "" : "s"));
+		else {
+			ldap_get_option(run->c->ld, LDAP_OPT_RESULT_CODE, &lrc);
+			engine_fail(e, apply_write_failed(run, lrc, "writing", dn, NULL, engine_err(e)));
+		}
+		engine_stop(e, t == 0 ? "sent, but not answered in time: it may have been applied"
+		                      : "sent, but the connection was lost before the answer: it may "
+		                        "have been applied");
+		return;
+	}
+	for (k = 0; k < e->n && e->f[k].msgid != ldap_msgid(res); k++)
+		;
+	if (k == e->n) {
+		ldap_msgfree(res);   /* not ours (cannot happen: every request is tracked) */
+		return;
+	}
+	if (ldap_parse_result(run->c->ld, res, &code, NULL, &diag, NULL, NULL, 1) != LDAP_SUCCESS)
+		code = LDAP_DECODING_ERROR;
+	conn_count_answered(run->c, e->f[k].msgid);
+	{
+		flight fl = e->f[k];
+		e->f[k] = e->f[--e->n];
+		handle_answer(e, &fl, code, diag);
+	}
+	ldap_memfree(diag);
+}
+
+/* The flight that carries a request on dn, or -1. */
+static long
+in_flight_on(const engine *e, const char *dn)
+{
+	size_t k;
+
+	for (k = 0; k < e->n; k++) {
+		if (strcasecmp(e->run->p->ops[e->f[k].first].dn, dn) == 0)
+			return (long)k;
+	}
+	return -1;
+}
+
+static void
+drain(engine *e)
+{
+	while (e->n > 0 && !e->stopped)
+		collect(e, LDAP_RES_ANY);
 }
 
 static bool
@@ -477,53 +305,82 @@ is_value_op(const plan_op *op)
 	return (op->kind == PLAN_ADD_VALUE || op->kind == PLAN_DELETE_VALUE) && op->value_count == 1;
 }
 
+/* The operations [i, *end) that go in one request: a create, or the
+ * value changes of one object.  False for an operation apply cannot send. */
+static bool
+unit_end(const plan *p, size_t i, size_t *end)
+{
+	const plan_op *op = &p->ops[i];
+
+	*end = i + 1;
+	if (op->kind == PLAN_CREATE_OBJECT || op->kind == PLAN_DELETE_OBJECT)
+		return true;
+	if (!is_value_op(op))
+		return false;
+	while (*end < p->op_count && is_value_op(&p->ops[*end]) &&
+	       strcasecmp(op->dn, p->ops[*end].dn) == 0)
+		(*end)++;
+	return true;
+}
+
+static void
+run_unit(engine *e, size_t i, size_t end, size_t window)
+{
+	apply_run *run = e->run;
+	const plan_op *op = &run->p->ops[i];
+	long busy;
+
+	if (op->kind == PLAN_DELETE_OBJECT) {
+		/* Several dependent steps (apply-delete.c): one at a time, after
+		 * everything sent before it is settled. */
+		drain(e);
+		if (e->rc == ADPKI_OK && !e->stopped && apply_delete_object(run, i, e->err) != ADPKI_OK)
+			engine_fail(e, e->err->code);
+		return;
+	}
+	while ((busy = in_flight_on(e, op->dn)) >= 0 && e->rc == ADPKI_OK && !e->stopped)
+		collect(e, e->f[busy].msgid);
+	while (e->n >= window && e->rc == ADPKI_OK && !e->stopped)
+		collect(e, LDAP_RES_ANY);
+	if (e->rc == ADPKI_OK && !e->stopped)
+		send_unit(e, i, end, op->kind == PLAN_CREATE_OBJECT);
+}
+
 adpki_result
 apply_plan(conn *c, const plan *p, const adpki_logger *log, apply_progress_fn progress,
            void *ctx, apply_report **out, adpki_error *err)
 {
-	apply_run run = { c, p, report_new(p->op_count), log, progress, ctx };
-	adpki_result rc = ADPKI_OK;
-	size_t i = 0, k;
+	apply_run run = { c, p, report_new(p->op_count), log, progress, ctx,
+	                  calloc(p->op_count + 1, sizeof(bool)), 0 };
+	size_t window = c->window > 0 ? (size_t)c->window : 1;
+	engine e = { &run, calloc(window, sizeof(flight)), 0, window, ADPKI_OK, err,
+	             { ADPKI_OK, "" }, false };
+	size_t i = 0, end;
 
 	*out = run.r;
-	if (run.r == NULL)
+	if (run.r == NULL || run.settled == NULL || e.f == NULL) {
+		free(run.settled);
+		free(e.f);
 		return adpki_fail_oom(err);
-	while (i < p->op_count && rc == ADPKI_OK) {
-		const plan_op *op = &p->ops[i];
-		size_t end = i + 1;
-
-		switch (op->kind) {
-		case PLAN_CREATE_OBJECT:
-			rc = apply_create(&run, i, err);
-			break;
-		case PLAN_DELETE_OBJECT:
-			rc = apply_delete_object(&run, i, err);
-			break;
-		default:
-			if (!is_value_op(op)) {
-				rc = adpki_fail(err, ADPKI_ERR_UNEXPECTED,
-				                "plan operation %zu on %s has %zu values", i, op->dn,
-				                op->value_count);
-				break;
-			}
-			while (end < p->op_count && is_value_op(&p->ops[end]) &&
-			       same_object(op, &p->ops[end]))
-				end++;
-			rc = apply_value_group(&run, i, end, err);
+	}
+	while (i < p->op_count && e.rc == ADPKI_OK && !e.stopped) {
+		if (!unit_end(p, i, &end)) {
+			engine_fail(&e, adpki_fail(err, ADPKI_ERR_UNEXPECTED,
+			                           "plan operation %zu on %s has %zu values", i,
+			                           p->ops[i].dn, p->ops[i].value_count));
 			break;
 		}
+		run_unit(&e, i, end, window);
 		i = end;
 	}
-	for (k = 0; k < run.r->count; k++) {
-		switch (run.r->status[k]) {
-		case APPLY_DONE: run.r->done++; break;
-		case APPLY_ALREADY: run.r->already++; break;
-		case APPLY_KEPT: run.r->kept++; break;
-		case APPLY_FAILED: run.r->failed++; break;
-		default: run.r->pending++; break;
-		}
-	}
-	return rc;
+	/* After a failure too: what is in flight was sent and may be applied;
+	 * its answers say which. */
+	drain(&e);
+	report_the_rest(&run);
+	report_count(run.r);
+	free(run.settled);
+	free(e.f);
+	return e.rc;
 }
 
 /* --- read-back ---------------------------------------------------------- */
@@ -576,22 +433,31 @@ verify_op(const plan_op *op, apply_status st, const snapshot *s, adpki_error *er
 	return ADPKI_OK;
 }
 
+static int
+dn_order(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 adpki_result
 apply_verify(conn *c, const plan *p, const apply_report *r, const adpki_logger *log,
              adpki_error *err)
 {
 	const char **dns = calloc(p->op_count + 1, sizeof *dns);
-	size_t n = 0, i, k;
+	size_t n = 0, i;
 	snapshot *s = NULL;
 	adpki_result rc;
 
 	if (dns == NULL)
 		return adpki_fail_oom(err);
+	/* Each object once (sorted, so that duplicates are neighbours). */
+	for (i = 0; i < p->op_count; i++)
+		dns[i] = p->ops[i].dn;
+	if (p->op_count > 1)
+		qsort(dns, p->op_count, sizeof *dns, dn_order);
 	for (i = 0; i < p->op_count; i++) {
-		for (k = 0; k < n && strcasecmp(dns[k], p->ops[i].dn) != 0; k++)
-			;
-		if (k == n)
-			dns[n++] = p->ops[i].dn;
+		if (n == 0 || strcasecmp(dns[n - 1], dns[i]) != 0)
+			dns[n++] = dns[i];
 	}
 	ADPKI_LOG(log, "reading back %zu objects from %s", n, c->server);
 	rc = snapshot_read_dns(c, dns, n, log, &s, err);

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "text.h"
 #include "ldif.h"
+#include "progress.h"
 #include "render.h"
 #include "write.h"
 
@@ -29,6 +30,7 @@ const cli_option write_plan_options[] = {
 	{ "format", 0, "FORMAT", "diff (default) or json", WOPT_FORMAT },
 	{ "exit-code", 0, NULL, "exit 1 when the plan has changes, 0 when none", WOPT_EXIT_CODE },
 	{ "undo-file", 0, "FILE", "where the undo LDIF goes (default: see adpki(1))", WOPT_UNDO_FILE },
+	{ "no-progress", 0, NULL, "no progress line on a terminal for long batches", WOPT_NO_PROGRESS },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -39,6 +41,7 @@ const cli_option write_plan_options_no_undo[] = {
 	{ "ldif", 0, "FILE", "also write the plan as LDIF to FILE (- for stdout)", WOPT_LDIF },
 	{ "format", 0, "FORMAT", "diff (default) or json", WOPT_FORMAT },
 	{ "exit-code", 0, NULL, "exit 1 when the plan has changes, 0 when none", WOPT_EXIT_CODE },
+	{ "no-progress", 0, NULL, "no progress line on a terminal for long batches", WOPT_NO_PROGRESS },
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -47,6 +50,7 @@ write_option(write_opts *w, int id, const char *arg, adpki_error *err)
 {
 	switch (id) {
 	case WOPT_DRY_RUN: w->dry_run = true; break;
+	case WOPT_NO_PROGRESS: w->no_progress = true; break;
 	case WOPT_LDIF: w->ldif_path = arg; break;
 	case WOPT_EXIT_CODE: w->exit_code = true; break;
 	case WOPT_UNDO_FILE: w->undo_path = arg; break;
@@ -240,34 +244,58 @@ write_undo(const plan *p, const write_opts *w, char *path, size_t size, adpki_er
 	return ADPKI_OK;
 }
 
+/* What the apply callback needs: the options, and the terminal's
+ * progress line, which is erased before each plan line is printed. */
+typedef struct {
+	const write_opts *w;
+	progress_meter meter;
+} apply_output;
+
 static void
 progress_line(void *ctx, const plan *p, size_t i, apply_status st, const char *note)
 {
-	const write_opts *w = ctx;
+	apply_output *out = ctx;
 	char *safe;
 
-	if (w->json)
-		return;
-	plan_render_op(&p->ops[i], stdout);
-	if (st == APPLY_DONE && note == NULL)
-		return;
-	safe = text_safe_line(note ? note : apply_status_name(st), 0);
-	printf("  (%s: %s)\n", apply_status_name(st), safe ? safe : "");
-	free(safe);
+	if (!out->w->json) {
+		progress_clear(&out->meter);
+		plan_render_op(&p->ops[i], stdout);
+		if (st != APPLY_DONE || note != NULL) {
+			safe = text_safe_line(note ? note : apply_status_name(st), 0);
+			printf("  (%s: %s)\n", apply_status_name(st), safe ? safe : "");
+			free(safe);
+		}
+		fflush(stdout);
+	}
+	progress_step(&out->meter);
+}
+
+static void
+print_ops_with_status(const plan *p, const apply_report *r, apply_status st)
+{
+	size_t i;
+
+	for (i = 0; i < p->op_count; i++) {
+		if (r->status[i] == st)
+			plan_render_op(&p->ops[i], stderr);
+	}
 }
 
 static void
 print_unfinished(const plan *p, const apply_report *r)
 {
-	size_t i;
-
-	if (r == NULL || r->pending == 0)
+	if (r == NULL)
 		return;
-	fprintf(stderr, "adpki: not applied (%zu operation%s; run the command again to finish):\n",
-	        r->pending, r->pending == 1 ? "" : "s");
-	for (i = 0; i < p->op_count; i++) {
-		if (r->status[i] == APPLY_PENDING)
-			plan_render_op(&p->ops[i], stderr);
+	if (r->unanswered > 0) {
+		fprintf(stderr, "adpki: sent but not answered (%zu operation%s; they may have been "
+		        "applied; run the command again to be sure):\n", r->unanswered,
+		        r->unanswered == 1 ? "" : "s");
+		print_ops_with_status(p, r, APPLY_UNANSWERED);
+	}
+	if (r->pending > 0) {
+		fprintf(stderr, "adpki: not applied (%zu operation%s; run the command again to "
+		        "finish):\n", r->pending, r->pending == 1 ? "" : "s");
+		print_ops_with_status(p, r, APPLY_PENDING);
 	}
 }
 
@@ -325,11 +353,15 @@ write_finish(cli_globals *g, conn *c, const plan *p, const write_opts *w)
 		fprintf(stderr, "adpki: undo file: %s\n", undo_path);
 	}
 	for (attempt = 1;; attempt++) {
-		rc = apply_plan(c, p, &lg, progress_line, (void *)w, &r, &err);
+		apply_output out = { w, { 0 } };
+		progress_start(&out.meter, p->op_count, !w->no_progress && !w->json);
+		rc = apply_plan(c, p, &lg, progress_line, &out, &r, &err);
+		progress_end(&out.meter);
 		if (rc != ADPKI_OK) {
 			int code = cli_report(g, &err);
-			fprintf(stderr, "adpki: %zu of %zu operations applied on %s before the failure\n",
-			        r ? r->done + r->already + r->kept : 0, p->op_count, c->server);
+			fprintf(stderr, "adpki: %zu of %zu operations applied on %s before the failure"
+			        "%s\n", r ? r->done + r->already + r->kept : 0, p->op_count, c->server,
+			        r && r->unanswered ? ", the outcome of some is unknown" : "");
 			print_unfinished(p, r);
 			if (w->json)
 				print_json_result(g, p, r, undo_path[0] ? undo_path : NULL);

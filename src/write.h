@@ -8,7 +8,7 @@
 #include "plan.h"
 
 enum {
-	WOPT_DRY_RUN = 900, WOPT_LDIF, WOPT_FORMAT, WOPT_EXIT_CODE, WOPT_UNDO_FILE,
+	WOPT_DRY_RUN = 900, WOPT_LDIF, WOPT_FORMAT, WOPT_EXIT_CODE, WOPT_UNDO_FILE, WOPT_NO_PROGRESS,
 };
 
 typedef struct {
@@ -17,9 +17,10 @@ typedef struct {
 	bool exit_code;
 	const char *ldif_path;
 	const char *undo_path;
+	bool no_progress;
 } write_opts;
 
-/* -n, --ldif, --format, --exit-code, --undo-file (ids WOPT_*). */
+/* -n, --ldif, --format, --exit-code, --undo-file, --no-progress (ids WOPT_*). */
 extern const cli_option write_plan_options[];
 /* The same without --undo-file (publish removes no certificate). */
 extern const cli_option write_plan_options_no_undo[];
