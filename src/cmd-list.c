@@ -44,12 +44,8 @@ print_snapshot(const list_state *st, const conn *c, const snapshot *s, adpki_err
 {
 	time_t now = time(NULL);
 
-	if (strcmp(st->format, "json") == 0) {
-		json_t *doc = render_list_json(s, c->server, c->config_nc, now);
-		adpki_result rc = render_json(stdout, doc, err);
-		json_decref(doc);
-		return rc;
-	}
+	if (strcmp(st->format, "json") == 0)
+		return render_list_json(stdout, s, c->server, c->config_nc, now, err);
 	if (strcmp(st->format, "pem") == 0)
 		return render_list_pem(stdout, s, err);
 	render_list_table(stdout, s, now);

@@ -67,19 +67,9 @@ has_real_attr(const store_object *o, const char *attr)
 const store_object *
 plan_find_object(const snapshot *s, int c, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < s->object_count; i++) {
-		const store_object *o = &s->objects[i];
-		if ((int)o->container != c)
-			continue;
-		if (c == CONT_NTAUTH)
-			return o;
-		if (!o->is_container_root && o->parent_name == NULL && o->name != NULL &&
-		    strcasecmp(o->name, name) == 0)
-			return o;
-	}
-	return NULL;
+	if (c < 0 || c >= CONT_COUNT)
+		return NULL;
+	return snapshot_find_name(s, (container_id)c, name);
 }
 
 static group *

@@ -174,25 +174,50 @@ typedef struct {
 	const char *const *plan_thumbprints;
 	size_t count;
 	bool *matched;
+	size_t *sorted;     /* indexes into plan_thumbprints, in strcmp order */
 } thumb_ctx;
+
+static const char *const *sort_thumbs;   /* qsort has no context argument in C11 */
+
+static int
+thumb_index_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_thumbs[*(const size_t *)a], sort_thumbs[*(const size_t *)b]);
+}
+
+/* Marks every thumbprint equal to hex as matched (binary search: a removal
+ * of many thumbprints from a large container stays n log m). */
+static bool
+thumb_mark(thumb_ctx *t, const char *hex)
+{
+	size_t lo = 0, hi = t->count;
+	bool hit = false;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->plan_thumbprints[t->sorted[mid]], hex) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < t->count && strcmp(t->plan_thumbprints[t->sorted[lo]], hex) == 0; lo++) {
+		t->matched[t->sorted[lo]] = true;
+		hit = true;
+	}
+	return hit;
+}
 
 static bool
 thumb_pred(const store_object *o, const store_value *v, void *ctx)
 {
 	thumb_ctx *t = ctx;
 	char sha1[41], sha256[65];
-	bool hit = false;
-	size_t i;
+	bool hit;
 
 	(void)o;
 	plan_thumbprints(v->bytes, v->len, sha1, sha256);
-	for (i = 0; i < t->count; i++) {
-		if (strcmp(t->plan_thumbprints[i], sha1) == 0 || strcmp(t->plan_thumbprints[i], sha256) == 0) {
-			t->matched[i] = true;
-			hit = true;
-		}
-	}
-	return hit;
+	hit = thumb_mark(t, sha1);
+	return thumb_mark(t, sha256) || hit;
 }
 
 adpki_result
@@ -201,12 +226,13 @@ plan_remove(const snapshot *s, const char *const *thumbs, size_t count, unsigned
 {
 	char **norm = calloc(count + 1, sizeof *norm);
 	bool *matched = calloc(count + 1, sizeof *matched);
+	size_t *sorted = calloc(count + 1, sizeof *sorted);
 	thumb_ctx ctx;
 	adpki_result r = ADPKI_OK;
 	size_t i;
 
 	*out = NULL;
-	if (norm == NULL || matched == NULL) {
+	if (norm == NULL || matched == NULL || sorted == NULL) {
 		r = adpki_fail_oom(err);
 		goto done;
 	}
@@ -219,9 +245,14 @@ plan_remove(const snapshot *s, const char *const *thumbs, size_t count, unsigned
 	}
 	if (r != ADPKI_OK)
 		goto done;
+	for (i = 0; i < count; i++)
+		sorted[i] = i;
+	sort_thumbs = (const char *const *)norm;
+	qsort(sorted, count, sizeof *sorted, thumb_index_cmp);
 	ctx.plan_thumbprints = (const char *const *)norm;
 	ctx.count = count;
 	ctx.matched = matched;
+	ctx.sorted = sorted;
 	r = remove_matching(s, mask, keep_empty, thumb_pred, &ctx, out, err);
 	if (r != ADPKI_OK)
 		goto done;
@@ -245,6 +276,7 @@ done:
 		free(norm[i]);
 	free(norm);
 	free(matched);
+	free(sorted);
 	return r;
 }
 
@@ -256,15 +288,20 @@ static bool
 prune_pred(const store_object *o, const store_value *v, void *ctx)
 {
 	const plan_prune_criteria *c = ((prune_ctx *)ctx)->crit;
+	const cert *crt;
+	bool hit;
 
-	(void)o;
-	if (v->cert == NULL)
-		return false;
 	if (strcasecmp(v->attribute, PLAN_ATTR_CA) != 0 &&
 	    strcasecmp(v->attribute, PLAN_ATTR_CROSS) != 0)
 		return false;
-	return (c->expired && v->cert->not_after < c->expired_before) ||
-	       (c->not_ca && !v->cert->is_ca);
+	crt = store_value_cert(o, v);
+	if (crt == NULL)
+		return false;
+	hit = (c->expired && crt->not_after < c->expired_before) || (c->not_ca && !crt->is_ca);
+	/* Only these two facts were needed: the snapshot need not keep the
+	 * decoded certificate (10,000 of them are tens of megabytes). */
+	store_value_forget(v);
+	return hit;
 }
 
 adpki_result

@@ -161,9 +161,9 @@ render_cert_table(FILE *out, const cert *c, time_t now)
 /* Warnings for a certificate as published: a KRA's userCertificate is an
  * end-entity certificate by design, so "not a CA" would only be noise. */
 static size_t
-lint_published(const store_value *v, time_t now, lint_warning *w)
+lint_published(const store_value *v, const cert *c, time_t now, lint_warning *w)
 {
-	size_t n = lint_cert(v->cert, now, w), i, k = 0;
+	size_t n = lint_cert(c, now, w), i, k = 0;
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(v->attribute, "userCertificate") == 0 && strcmp(w[i].code, "not-ca") == 0)
@@ -188,46 +188,51 @@ count_in(const snapshot *s, container_id id, size_t *values)
 	return n;
 }
 
+/* The lines of one value; its decoded form is dropped once shown, so a
+ * large listing never holds more than one decoded certificate. */
 static void
-list_value_lines(FILE *out, const store_value *v, time_t now)
+list_value_lines(FILE *out, const store_object *o, const store_value *v, time_t now)
 {
+	const cert *c = store_value_cert(o, v);
+	const crl_info *crl = c == NULL ? store_value_crl(o, v) : NULL;
 	char date[32], line[256], *safe;
 
-	if (v->cert != NULL) {
+	if (c != NULL) {
 		lint_warning w[LINT_MAX_WARNINGS];
-		size_t nw = lint_published(v, now, w), i;
+		size_t nw = lint_published(v, c, now, w), i;
 		bool plain = strcmp(v->attribute, "cACertificate") == 0;
 
-		cert_format_time(v->cert->not_after, date, sizeof date);
+		cert_format_time(c->not_after, date, sizeof date);
 		date[10] = '\0';
-		fprintf(out, "    %s  until %s\n", v->cert->sha1, date);
+		fprintf(out, "    %s  until %s\n", c->sha1, date);
 		if (!plain)
 			fprintf(out, "      (%s)\n", v->attribute);
-		safe = text_safe_line(v->cert->subject, 0);
+		safe = text_safe_line(c->subject, 0);
 		print_wrapped(out, "      ", safe ? safe : "");
 		free(safe);
 		for (i = 0; i < nw; i++) {
 			snprintf(line, sizeof line, "%s: %s", w[i].code, w[i].text);
 			print_wrapped(out, "      ! ", line);
 		}
-	} else if (v->crl != NULL) {
+	} else if (crl != NULL) {
 		char next[32] = "none";
-		cert_format_time(v->crl->this_update, date, sizeof date);
-		if (v->crl->next_update != (time_t)-1)
-			cert_format_time(v->crl->next_update, next, sizeof next);
-		fprintf(out, "    %s  %s\n", v->crl->sha1,
+		cert_format_time(crl->this_update, date, sizeof date);
+		if (crl->next_update != (time_t)-1)
+			cert_format_time(crl->next_update, next, sizeof next);
+		fprintf(out, "    %s  %s\n", crl->sha1,
 		        strcmp(v->attribute, "deltaRevocationList") == 0 ? "delta CRL" : "CRL");
-		safe = text_safe_line(v->crl->issuer, 0);
+		safe = text_safe_line(crl->issuer, 0);
 		print_wrapped(out, "      issuer ", safe ? safe : "");
 		free(safe);
 		fprintf(out, "      this update %s\n      next update %s\n", date, next);
 	} else {
-		safe = text_safe_line(v->decode_error, 0);
+		safe = text_safe_line(store_value_error(o, v), 0);
 		snprintf(line, sizeof line, "%s: %zu bytes that do not decode", v->attribute, v->len);
 		print_wrapped(out, "    ", line);
 		print_wrapped(out, "      ", safe ? safe : "");
 		free(safe);
 	}
+	store_value_forget(v);
 }
 
 static void
@@ -256,7 +261,7 @@ list_object(FILE *out, const store_object *o, time_t now)
 		free(host);
 	}
 	for (i = 0; i < o->value_count; i++)
-		list_value_lines(out, &o->values[i], now);
+		list_value_lines(out, o, &o->values[i], now);
 	if (o->value_count == 0)
 		fprintf(out, "    (no certificate: %zu placeholder value%s)\n", o->placeholder_count,
 		        o->placeholder_count == 1 ? "" : "s");
@@ -310,21 +315,24 @@ drop_warning(json_t *warnings, const char *code)
 	}
 }
 
+/* The JSON of one value (certificate, CRL or undecodable bytes) with its
+ * directory fields. */
 static json_t *
-value_json(const store_object *o, const store_value *v, time_t now)
+value_json(const store_object *o, const store_value *v, const cert *c, const crl_info *crl,
+           time_t now)
 {
 	json_t *j;
 
-	if (v->cert != NULL) {
-		j = render_cert_json(v->cert, now);
+	if (c != NULL) {
+		j = render_cert_json(c, now);
 		if (j != NULL && strcmp(v->attribute, "userCertificate") == 0)
 			drop_warning(json_object_get(j, "warnings"), "not-ca");
-	} else if (v->crl != NULL) {
+	} else if (crl != NULL) {
 		j = json_object();
-		json_object_set_new(j, "issuer", render_json_text(v->crl->issuer));
-		json_object_set_new(j, "this_update", json_time(v->crl->this_update));
-		json_object_set_new(j, "next_update", json_time(v->crl->next_update));
-		json_object_set_new(j, "sha1", json_string(v->crl->sha1));
+		json_object_set_new(j, "issuer", render_json_text(crl->issuer));
+		json_object_set_new(j, "this_update", json_time(crl->this_update));
+		json_object_set_new(j, "next_update", json_time(crl->next_update));
+		json_object_set_new(j, "sha1", json_string(crl->sha1));
 	} else {
 		j = json_object();
 		json_object_set_new(j, "error", render_json_text(v->decode_error));
@@ -367,39 +375,171 @@ containers_json(const snapshot *s)
 	return arr;
 }
 
-json_t *
-render_list_json(const snapshot *s, const char *server, const char *config_nc, time_t now)
-{
-	json_t *doc = json_object(), *certs = json_array(), *crls = json_array(),
-	       *bad = json_array(), *objects = json_array();
-	size_t i, k;
+/* --- list as JSON, written element by element ----------------------------
+ *
+ * The document is the one json_dumpf(JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+ * prints for {server, configuration_naming_context, public_key_services,
+ * containers, objects, certificates, crls, undecodable}, but each array
+ * element is built, printed and freed on its own: 10,000 certificates as
+ * one jansson tree took tens of megabytes. */
 
-	for (i = 0; i < s->object_count; i++) {
-		const store_object *o = &s->objects[i];
-		json_t *oj = json_object();
-		json_object_set_new(oj, "container", json_string(container_name(o->container)));
-		json_object_set_new(oj, "dn", render_json_text(o->dn));
-		json_object_set_new(oj, "object", render_json_text(o->name));
-		json_object_set_new(oj, "values", json_integer((json_int_t)o->value_count));
-		json_object_set_new(oj, "placeholders", json_integer((json_int_t)o->placeholder_count));
-		if (o->dns_host_name != NULL)
-			json_object_set_new(oj, "dns_host_name", render_json_text(o->dns_host_name));
-		json_array_append_new(objects, oj);
-		for (k = 0; k < o->value_count; k++) {
-			const store_value *v = &o->values[k];
-			json_t *vj = value_json(o, v, now);
-			json_array_append_new(v->cert ? certs : v->crl ? crls : bad, vj);
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+
+typedef struct {
+	FILE *out;
+	bool failed;        /* out of memory or a write error */
+	size_t written;     /* elements of the current array */
+} json_stream;
+
+/* Prints j (consumed) with every line after the first indented by indent
+ * more spaces; JSON text never holds a raw newline inside a string. */
+static void
+put_json(json_stream *js, json_t *j, int indent)
+{
+	char *text = j != NULL ? json_dumps(j, JSON_FLAGS) : NULL;
+	const char *p;
+
+	json_decref(j);
+	if (text == NULL) {
+		js->failed = true;
+		return;
+	}
+	for (p = text; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		fwrite(p, 1, n, js->out);
+		p += n;
+		if (*p == '\n') {
+			fprintf(js->out, "\n%*s", indent, "");
+			p++;
 		}
 	}
-	json_object_set_new(doc, "server", render_json_text(server));
-	json_object_set_new(doc, "configuration_naming_context", render_json_text(config_nc));
-	json_object_set_new(doc, "public_key_services", render_json_text(s->pks_dn));
-	json_object_set_new(doc, "containers", containers_json(s));
-	json_object_set_new(doc, "objects", objects);
-	json_object_set_new(doc, "certificates", certs);
-	json_object_set_new(doc, "crls", crls);
-	json_object_set_new(doc, "undecodable", bad);
-	return doc;
+	free(text);
+}
+
+/* "  \"key\": " after the previous member (first: after "{"). */
+static void
+put_key(json_stream *js, const char *key, bool first)
+{
+	fprintf(js->out, "%s\n  \"%s\": ", first ? "{" : ",", key);
+}
+
+static void
+array_begin(json_stream *js, const char *key)
+{
+	put_key(js, key, false);
+	fputc('[', js->out);
+	js->written = 0;
+}
+
+static void
+array_element(json_stream *js, json_t *j)
+{
+	fputs(js->written++ == 0 ? "\n    " : ",\n    ", js->out);
+	put_json(js, j, 4);
+}
+
+static void
+array_end(json_stream *js)
+{
+	fputs(js->written > 0 ? "\n  ]" : "]", js->out);
+}
+
+static json_t *
+object_json(const store_object *o)
+{
+	json_t *oj = json_object();
+
+	if (oj == NULL)
+		return NULL;
+	json_object_set_new(oj, "container", json_string(container_name(o->container)));
+	json_object_set_new(oj, "dn", render_json_text(o->dn));
+	json_object_set_new(oj, "object", render_json_text(o->name));
+	json_object_set_new(oj, "values", json_integer((json_int_t)o->value_count));
+	json_object_set_new(oj, "placeholders", json_integer((json_int_t)o->placeholder_count));
+	if (o->dns_host_name != NULL)
+		json_object_set_new(oj, "dns_host_name", render_json_text(o->dns_host_name));
+	return oj;
+}
+
+typedef enum { PASS_CERTS, PASS_CRLS, PASS_BAD } value_pass;
+
+static bool
+is_crl_attribute(const char *attr)
+{
+	return strcmp(attr, "certificateRevocationList") == 0 ||
+	       strcmp(attr, "deltaRevocationList") == 0;
+}
+
+/* One of the three value arrays.  Every value lands in exactly one: the
+ * certificate pass decodes the certificate attributes, the CRL pass the
+ * CRL attributes, and each value shown is forgotten again; what did not
+ * decode stays decoded-with-an-error (store.h) for "undecodable". */
+static void
+value_array(json_stream *js, const snapshot *s, value_pass pass, time_t now)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->object_count && !js->failed; i++) {
+		const store_object *o = &s->objects[i];
+		for (k = 0; k < o->value_count && !js->failed; k++) {
+			const store_value *v = &o->values[k];
+			const cert *c = NULL;
+			const crl_info *crl = NULL;
+
+			switch (pass) {
+			case PASS_CERTS:
+				if (is_crl_attribute(v->attribute) || (c = store_value_cert(o, v)) == NULL)
+					continue;
+				break;
+			case PASS_CRLS:
+				if (!is_crl_attribute(v->attribute) || (crl = store_value_crl(o, v)) == NULL)
+					continue;
+				break;
+			case PASS_BAD:
+				if (!v->decoded || v->cert != NULL || v->crl != NULL)
+					continue;
+				break;
+			}
+			array_element(js, value_json(o, v, c, crl, now));
+			store_value_forget(v);
+		}
+	}
+}
+
+adpki_result
+render_list_json(FILE *out, const snapshot *s, const char *server, const char *config_nc,
+                 time_t now, adpki_error *err)
+{
+	json_stream js = { out, false, 0 };
+	size_t i;
+
+	put_key(&js, "server", true);
+	put_json(&js, render_json_text(server), 2);
+	put_key(&js, "configuration_naming_context", false);
+	put_json(&js, render_json_text(config_nc), 2);
+	put_key(&js, "public_key_services", false);
+	put_json(&js, render_json_text(s->pks_dn), 2);
+	put_key(&js, "containers", false);
+	put_json(&js, containers_json(s), 2);
+	array_begin(&js, "objects");
+	for (i = 0; i < s->object_count && !js.failed; i++)
+		array_element(&js, object_json(&s->objects[i]));
+	array_end(&js);
+	array_begin(&js, "certificates");
+	value_array(&js, s, PASS_CERTS, now);
+	array_end(&js);
+	array_begin(&js, "crls");
+	value_array(&js, s, PASS_CRLS, now);
+	array_end(&js);
+	array_begin(&js, "undecodable");
+	value_array(&js, s, PASS_BAD, now);
+	array_end(&js);
+	fputs("\n}\n", out);
+	if (js.failed)
+		return adpki_fail_oom(err);
+	if (ferror(out))
+		return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "writing JSON failed");
+	return ADPKI_OK;
 }
 
 adpki_result
@@ -411,20 +551,22 @@ render_list_pem(FILE *out, const snapshot *s, adpki_error *err)
 		const store_object *o = &s->objects[i];
 		for (k = 0; k < o->value_count; k++) {
 			const store_value *v = &o->values[k];
+			const cert *c = store_value_cert(o, v);
 			gnutls_datum_t der = { v->bytes, (unsigned)v->len }, pem = { NULL, 0 };
 			char *subject;
 
-			if (v->cert == NULL)
+			if (c == NULL)
 				continue;
 			if (gnutls_pem_base64_encode2("CERTIFICATE", &der, &pem) < 0)
 				return adpki_fail(err, ADPKI_ERR_UNEXPECTED, "PEM encoding of %s failed",
-				                  v->cert->sha1);
-			subject = text_safe_line(v->cert->subject, 0);
+				                  c->sha1);
+			subject = text_safe_line(c->subject, 0);
 			fprintf(out, "# %s %s %s\n# %s\n", container_name(o->container), v->attribute,
-			        v->cert->sha1, subject ? subject : "");
+			        c->sha1, subject ? subject : "");
 			fwrite(pem.data, 1, pem.size, out);
 			free(subject);
 			gnutls_free(pem.data);
+			store_value_forget(v);
 		}
 	}
 	return ADPKI_OK;

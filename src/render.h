@@ -30,8 +30,9 @@ void render_cert_table(FILE *out, const cert *c, time_t now);
 
 /* `list` in the three formats. server may be NULL. */
 void render_list_table(FILE *out, const snapshot *s, time_t now);
-json_t *render_list_json(const snapshot *s, const char *server, const char *config_nc,
-                         time_t now);
+/* The JSON document, written one element at a time (memory stays flat). */
+adpki_result render_list_json(FILE *out, const snapshot *s, const char *server,
+                              const char *config_nc, time_t now, adpki_error *err);
 adpki_result render_list_pem(FILE *out, const snapshot *s, adpki_error *err);
 
 /* Writes json to out (indented, key order kept, newline at the end). */

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "store.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,8 @@ value_clear(store_value *v)
 	free(v->decode_error);
 }
 
+static void index_free(store_index *ix);
+
 static void
 object_clear(store_object *o)
 {
@@ -298,11 +301,178 @@ snapshot_free(snapshot *s)
 		object_clear(&s->objects[i]);
 	free(s->objects);
 	free(s->pks_dn);
+	index_free(s->index);
 	free(s);
 }
 
-store_object *
-snapshot_find(const snapshot *s, const char *dn)
+/* --- lookup tables ------------------------------------------------------ *
+ *
+ * Open addressing over object indexes, keyed by a hash that equal DNs (or
+ * names) share: ASCII case folded, and the DN hashed RDN by RDN after
+ * parsing, so "cn=x,cn=aia" and "CN=x,CN=AIA" land together.  Bytes above
+ * 0x7f hash alike, so no locale's case folding can separate equal names.
+ * Every candidate is then compared exactly as a linear search would. */
+
+struct store_index {
+	size_t count;       /* object_count when built */
+	size_t mask;        /* table size - 1 (a power of two) */
+	size_t *by_dn;      /* object index + 1, or 0 for an empty slot */
+	size_t *by_name;
+	uint64_t *dn_hash;  /* per object */
+};
+
+#define FNV_OFFSET 14695981039346656037ull
+#define FNV_PRIME 1099511628211ull
+
+static uint64_t
+hash_bytes(uint64_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		else if (ch >= 0x80)
+			ch = 0x80;
+		h = (h ^ ch) * FNV_PRIME;
+	}
+	return h;
+}
+
+static uint64_t
+hash_sep(uint64_t h, unsigned char sep)
+{
+	return (h ^ sep) * FNV_PRIME;
+}
+
+/* The hash of a DN: structural when it parses (*parsed keeps the parse
+ * for the caller when parsed != NULL), else of the folded text. */
+static uint64_t
+dn_hash(const char *dn, LDAPDN *parsed)
+{
+	LDAPDN d = NULL;
+	uint64_t h = FNV_OFFSET;
+	size_t i, k;
+
+	if (ldap_str2dn(dn, &d, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+		ldap_dnfree(d);
+		if (parsed != NULL)
+			*parsed = NULL;
+		return hash_sep(hash_bytes(h, dn, strlen(dn)), 3);
+	}
+	for (i = 0; d != NULL && d[i] != NULL; i++) {
+		for (k = 0; d[i][k] != NULL; k++) {
+			h = hash_bytes(h, d[i][k]->la_attr.bv_val, d[i][k]->la_attr.bv_len);
+			h = hash_sep(h, 1);
+			h = hash_bytes(h, d[i][k]->la_value.bv_val, d[i][k]->la_value.bv_len);
+			h = hash_sep(h, 2);
+		}
+		h = hash_sep(h, 4);
+	}
+	if (parsed != NULL)
+		*parsed = d;
+	else
+		ldap_dnfree(d);
+	return h;
+}
+
+static uint64_t
+name_hash(int container, const char *name)
+{
+	return hash_bytes(hash_sep(FNV_OFFSET, (unsigned char)container), name, strlen(name));
+}
+
+/* Objects plan_find_object-style lookups by name can return. */
+static bool
+findable_by_name(const store_object *o)
+{
+	if (o->container == CONT_NTAUTH)
+		return true;
+	return !o->is_container_root && o->parent_name == NULL && o->name != NULL;
+}
+
+static void
+index_free(store_index *ix)
+{
+	if (ix == NULL)
+		return;
+	free(ix->by_dn);
+	free(ix->by_name);
+	free(ix->dn_hash);
+	free(ix);
+}
+
+static void
+index_put(size_t *table, size_t mask, uint64_t h, size_t value)
+{
+	size_t slot = (size_t)h & mask;
+
+	while (table[slot] != 0)
+		slot = (slot + 1) & mask;
+	table[slot] = value + 1;
+}
+
+/* The tables for s, built (or rebuilt when objects were added) on demand;
+ * NULL on out of memory, and lookups then search linearly. */
+static store_index *
+index_get(const snapshot *cs)
+{
+	snapshot *s = (snapshot *)cs;   /* a cache: lookups leave s's content alone */
+	store_index *ix = s->index;
+	size_t size = 16, i;
+
+	if (ix != NULL && ix->count == s->object_count)
+		return ix;
+	index_free(ix);
+	s->index = NULL;
+	while (size < 2 * s->object_count)
+		size *= 2;
+	ix = calloc(1, sizeof *ix);
+	if (ix == NULL)
+		return NULL;
+	ix->count = s->object_count;
+	ix->mask = size - 1;
+	ix->by_dn = calloc(size, sizeof *ix->by_dn);
+	ix->by_name = calloc(size, sizeof *ix->by_name);
+	ix->dn_hash = calloc(s->object_count + 1, sizeof *ix->dn_hash);
+	if (ix->by_dn == NULL || ix->by_name == NULL || ix->dn_hash == NULL) {
+		index_free(ix);
+		return NULL;
+	}
+	for (i = 0; i < s->object_count; i++) {
+		const store_object *o = &s->objects[i];
+		ix->dn_hash[i] = dn_hash(o->dn, NULL);
+		index_put(ix->by_dn, ix->mask, ix->dn_hash[i], i);
+		if (findable_by_name(o))
+			index_put(ix->by_name, ix->mask,
+			          name_hash((int)o->container,
+			                    o->container == CONT_NTAUTH ? "" : o->name), i);
+	}
+	s->index = ix;
+	return ix;
+}
+
+static bool
+dn_equal_parsed(const char *a_text, LDAPDN b)
+{
+	LDAPDN a = NULL;
+	bool same = false;
+
+	if (b != NULL && ldap_str2dn(a_text, &a, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+	    adname_dn_length(a) == adname_dn_length(b)) {
+		size_t k;
+		same = true;
+		for (k = 0; same && a[k] != NULL; k++)
+			same = adname_rdn_equal(a[k], b[k]);
+	}
+	ldap_dnfree(a);
+	return same;
+}
+
+/* Linear search, when the tables cannot be built. */
+static store_object *
+find_linear(const snapshot *s, const char *dn, LDAPDN parsed)
 {
 	size_t i;
 
@@ -310,35 +480,77 @@ snapshot_find(const snapshot *s, const char *dn)
 		if (strcasecmp(s->objects[i].dn, dn) == 0)
 			return &s->objects[i];
 	}
-	/* Servers may return DNs in another form (slapd lower-cases cn=):
-	 * fall back to a structural comparison. */
 	for (i = 0; i < s->object_count; i++) {
-		LDAPDN a = NULL, b = NULL;
-		bool same = false;
-		if (ldap_str2dn(s->objects[i].dn, &a, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
-		    ldap_str2dn(dn, &b, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
-		    adname_dn_length(a) == adname_dn_length(b)) {
-			size_t k;
-			same = true;
-			for (k = 0; same && a[k] != NULL; k++)
-				same = adname_rdn_equal(a[k], b[k]);
-		}
-		ldap_dnfree(a);
-		ldap_dnfree(b);
-		if (same)
+		if (dn_equal_parsed(s->objects[i].dn, parsed))
 			return &s->objects[i];
 	}
 	return NULL;
 }
 
-/* Decodes one value into v (taking a copy of the bytes).  A value that
- * does not decode is kept with the reason: list shows it, never hides it. */
-static adpki_result
-value_init(store_value *v, const char *attribute, const struct berval *bv,
-           const char *dn, adpki_error *err)
+store_object *
+snapshot_find(const snapshot *s, const char *dn)
 {
-	adpki_error derr;
+	store_index *ix = index_get(s);
+	store_object *found = NULL, *same_text = NULL;
+	LDAPDN parsed = NULL;
+	uint64_t h = dn_hash(dn, &parsed);
+	size_t slot;
 
+	if (ix == NULL) {
+		found = find_linear(s, dn, parsed);
+		ldap_dnfree(parsed);
+		return found;
+	}
+	/* Among the candidates, the DN spelled the same wins (as the linear
+	 * search, which tried the text first); otherwise the first one that
+	 * is structurally equal. */
+	for (slot = (size_t)h & ix->mask; ix->by_dn[slot] != 0; slot = (slot + 1) & ix->mask) {
+		size_t i = ix->by_dn[slot] - 1;
+		store_object *o = &s->objects[i];
+		if (ix->dn_hash[i] != h)
+			continue;
+		if (strcasecmp(o->dn, dn) == 0) {
+			if (same_text == NULL || o < same_text)
+				same_text = o;
+		} else if (dn_equal_parsed(o->dn, parsed) && (found == NULL || o < found))
+			found = o;
+	}
+	ldap_dnfree(parsed);
+	return same_text != NULL ? same_text : found;
+}
+
+const store_object *
+snapshot_find_name(const snapshot *s, container_id c, const char *name)
+{
+	store_index *ix = index_get(s);
+	const store_object *found = NULL;
+	size_t slot, i;
+
+	if (ix == NULL) {
+		for (i = 0; i < s->object_count; i++) {
+			const store_object *o = &s->objects[i];
+			if ((int)o->container == (int)c && findable_by_name(o) &&
+			    (c == CONT_NTAUTH || strcasecmp(o->name, name) == 0))
+				return o;
+		}
+		return NULL;
+	}
+	for (slot = (size_t)name_hash((int)c, c == CONT_NTAUTH ? "" : name) & ix->mask;
+	     ix->by_name[slot] != 0; slot = (slot + 1) & ix->mask) {
+		const store_object *o = &s->objects[ix->by_name[slot] - 1];
+		/* The first in object order, as a linear search would find. */
+		if ((int)o->container == (int)c &&
+		    (c == CONT_NTAUTH || strcasecmp(o->name, name) == 0) &&
+		    (found == NULL || o < found))
+			found = o;
+	}
+	return found;
+}
+
+/* Takes a copy of the bytes; decoding waits for the first use. */
+static adpki_result
+value_init(store_value *v, const char *attribute, const struct berval *bv, adpki_error *err)
+{
 	memset(v, 0, sizeof *v);
 	v->attribute = attribute;
 	v->bytes = malloc(bv->bv_len);
@@ -346,20 +558,75 @@ value_init(store_value *v, const char *attribute, const struct berval *bv,
 		return adpki_fail_oom(err);
 	memcpy(v->bytes, bv->bv_val, bv->bv_len);
 	v->len = bv->bv_len;
-	if (is_crl_attribute(attribute)) {
+	return ADPKI_OK;
+}
+
+/* Decodes v once.  The snapshot is a cache of decoded values here: the
+ * const is cast away only for these fields, never for what was read.  A
+ * value that does not decode is kept with the reason: list shows it,
+ * never hides it. */
+static void
+value_decode(const store_object *o, const store_value *cv)
+{
+	store_value *v = (store_value *)cv;
+	adpki_error derr = { ADPKI_OK, "" };
+
+	if (v->decoded || v->cert != NULL || v->crl != NULL || v->decode_error != NULL)
+		return;
+	v->decoded = true;
+	if (is_crl_attribute(v->attribute)) {
 		v->crl = calloc(1, sizeof *v->crl);
-		if (v->crl == NULL)
-			return adpki_fail_oom(err);
-		if (crl_from_der(v->bytes, v->len, dn, v->crl, &derr) != ADPKI_OK) {
+		if (v->crl == NULL) {
+			v->decode_error = strdup("out of memory");
+			return;
+		}
+		if (crl_from_der(v->bytes, v->len, o->dn, v->crl, &derr) != ADPKI_OK) {
 			free(v->crl);
 			v->crl = NULL;
 			v->decode_error = strdup(derr.message);
 		}
-	} else if (cert_from_der(v->bytes, v->len, dn, &v->cert, &derr) != ADPKI_OK) {
+	} else if (cert_from_der(v->bytes, v->len, o->dn, &v->cert, &derr) != ADPKI_OK) {
 		v->cert = NULL;
 		v->decode_error = strdup(derr.message);
 	}
-	return ADPKI_OK;
+}
+
+const cert *
+store_value_cert(const store_object *o, const store_value *v)
+{
+	value_decode(o, v);
+	return v->cert;
+}
+
+const crl_info *
+store_value_crl(const store_object *o, const store_value *v)
+{
+	value_decode(o, v);
+	return v->crl;
+}
+
+const char *
+store_value_error(const store_object *o, const store_value *v)
+{
+	value_decode(o, v);
+	return v->cert == NULL && v->crl == NULL ? v->decode_error : NULL;
+}
+
+void
+store_value_forget(const store_value *cv)
+{
+	store_value *v = (store_value *)cv;
+
+	if (v->cert == NULL && v->crl == NULL)
+		return;
+	cert_free(v->cert);
+	v->cert = NULL;
+	if (v->crl != NULL) {
+		crl_info_clear(v->crl);
+		free(v->crl);
+		v->crl = NULL;
+	}
+	v->decoded = false;
 }
 
 static adpki_result
@@ -385,7 +652,7 @@ object_add_values(store_object *o, const char *attribute, struct berval **vals,
 			o->placeholder_count++;
 			continue;
 		}
-		if (value_init(&o->values[o->value_count], attribute, vals[i], o->dn, err) != ADPKI_OK)
+		if (value_init(&o->values[o->value_count], attribute, vals[i], err) != ADPKI_OK)
 			return err->code;
 		o->value_count++;
 	}
@@ -711,24 +978,120 @@ snapshot_read(conn *c, unsigned mask, const adpki_logger *log, snapshot **out,
 	return ADPKI_OK;
 }
 
+/* --- read-back: base searches kept in flight ---------------------------- */
+
+typedef struct {
+	int msgid;
+	size_t index;       /* into the caller's dns[] */
+} read_slot;
+
+/* Sends one base search of dn; *msgid receives its id. */
+static adpki_result
+send_base_search(conn *c, const char *dn, int *msgid, adpki_error *err)
+{
+	int rc = ldap_search_ext(c->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", search_attrs, 0,
+	                         NULL, NULL, NULL, LDAP_NO_LIMIT, msgid);
+
+	if (rc != LDAP_SUCCESS)
+		return conn_ldap_fail(c, err, rc, "read-back search of", dn, NULL);
+	conn_count_sent(c, CONN_OP_SEARCH, *msgid);
+	return ADPKI_OK;
+}
+
+/* Waits (c->timeout) for the whole answer to msgid and adds its entry to
+ * s; noSuchObject leaves the DN absent. */
+static adpki_result
+collect_base_search(conn *c, snapshot *s, int msgid, const char *dn, const adpki_logger *log,
+                    adpki_error *err)
+{
+	struct timeval tv = { c->timeout, 0 };
+	LDAPMessage *res = NULL, *m;
+	adpki_result result = ADPKI_OK;
+	int rc, code = LDAP_OTHER;
+	char *diag = NULL;
+
+	rc = ldap_result(c->ld, msgid, LDAP_MSG_ALL, c->timeout > 0 ? &tv : NULL, &res);
+	if (rc == 0) {
+		ldap_msgfree(res);
+		return adpki_fail(err, ADPKI_ERR_DIRECTORY,
+		                  "read-back search of %s on %s: no answer within %d seconds "
+		                  "(--timeout)", dn, c->server, c->timeout);
+	}
+	if (rc < 0) {
+		ldap_msgfree(res);
+		ldap_get_option(c->ld, LDAP_OPT_RESULT_CODE, &code);
+		return conn_ldap_fail(c, err, code, "read-back search of", dn, NULL);
+	}
+	conn_count_answered(c, msgid);
+	for (m = ldap_first_message(c->ld, res); m != NULL; m = ldap_next_message(c->ld, m)) {
+		if (ldap_msgtype(m) != LDAP_RES_SEARCH_RESULT)
+			continue;
+		if (ldap_parse_result(c->ld, m, &code, NULL, &diag, NULL, NULL, 0) != LDAP_SUCCESS)
+			code = LDAP_OTHER;
+		break;
+	}
+	if (code == LDAP_SUCCESS) {
+		for (m = ldap_first_entry(c->ld, res); m != NULL && result == ADPKI_OK;
+		     m = ldap_next_entry(c->ld, m))
+			result = snapshot_add_entry(c, s, m, log, err);
+	} else if (code != LDAP_NO_SUCH_OBJECT) {
+		/* noSuchObject: the object is absent, which the caller checks. */
+		result = conn_ldap_fail(c, err, code, "read-back search of", dn, diag);
+	}
+	ldap_memfree(diag);
+	ldap_msgfree(res);
+	return result;
+}
+
+/* One base search per DN, up to c->window of them in flight: over a slow
+ * link n objects cost about n/window round trips instead of n.  Answers
+ * are collected in the order sent, so the snapshot keeps the DNs' order. */
 adpki_result
 snapshot_read_dns(conn *c, const char *const *dns, size_t count, const adpki_logger *log,
                   snapshot **out, adpki_error *err)
 {
 	snapshot *s = snapshot_new(c->pks_dn, CONT_MASK_ALL);
-	size_t i;
+	size_t window = c->window > 0 ? (size_t)c->window : CONN_DEFAULT_WINDOW;
+	size_t sent = 0, done = 0;
+	read_slot *slots;
+	adpki_result rc = ADPKI_OK;
 
 	*out = NULL;
-	if (s == NULL)
+	if (window > CONN_MAX_WINDOW)
+		window = CONN_MAX_WINDOW;
+	if (window > count)
+		window = count > 0 ? count : 1;
+	slots = calloc(window, sizeof *slots);
+	if (s == NULL || slots == NULL) {
+		snapshot_free(s);
+		free(slots);
 		return adpki_fail_oom(err);
-	for (i = 0; i < count; i++) {
-		adpki_result rc = paged_search(c, s, dns[i], LDAP_SCOPE_BASE, "(objectClass=*)", true,
-		                                log, err);
-		if (rc != ADPKI_OK) {
-			snapshot_free(s);
-			return rc;
-		}
 	}
+	/* slots is a ring: request k lives in slots[k % window]. */
+	while (done < count && rc == ADPKI_OK) {
+		while (sent < count && sent - done < window && rc == ADPKI_OK) {
+			read_slot *sl = &slots[sent % window];
+			sl->index = sent;
+			rc = send_base_search(c, dns[sent], &sl->msgid, err);
+			if (rc == ADPKI_OK)
+				sent++;
+		}
+		if (rc != ADPKI_OK)
+			break;
+		rc = collect_base_search(c, s, slots[done % window].msgid,
+		                         dns[slots[done % window].index], log, err);
+		if (rc == ADPKI_OK)
+			done++;
+	}
+	if (rc != ADPKI_OK) {
+		/* The failed request and every later one still in flight. */
+		for (; done < sent; done++)
+			ldap_abandon_ext(c->ld, slots[done % window].msgid, NULL, NULL);
+		free(slots);
+		snapshot_free(s);
+		return rc;
+	}
+	free(slots);
 	*out = s;
 	return ADPKI_OK;
 }

@@ -30,16 +30,21 @@ const char *container_title(container_id id);  /* "Certification Authorities" ..
 /* Parses "rootca,aia" into a bit mask; unknown names are a usage error. */
 adpki_result container_parse_list(const char *list, unsigned *mask, adpki_error *err);
 
-/* One value of a certificate or CRL attribute. */
+/* One value of a certificate or CRL attribute.  Values are decoded on
+ * first use (store_value_cert/_crl/_error), not when read: a plan needs
+ * only the bytes and their thumbprints, and list shows one value at a time
+ * (store_value_forget drops what it has shown).  A snapshot built by hand
+ * may set cert or crl directly. */
 typedef struct {
 	const char *attribute;      /* canonical name: "cACertificate", "crossCertificatePair",
 	                               "userCertificate", "certificateRevocationList",
 	                               "deltaRevocationList" */
 	unsigned char *bytes;
 	size_t len;
-	cert *cert;                 /* decoded certificate, or NULL (CRL, undecodable) */
+	cert *cert;                 /* decoded certificate, or NULL (CRL, undecodable, not yet) */
 	crl_info *crl;              /* decoded CRL, or NULL */
 	char *decode_error;         /* why it could not be decoded, or NULL */
+	bool decoded;               /* decoding was tried; with cert and crl NULL, it failed */
 } store_value;
 
 typedef struct {
@@ -54,12 +59,15 @@ typedef struct {
 	size_t placeholder_count;   /* how many one-byte placeholder values were skipped */
 } store_object;
 
+typedef struct store_index store_index;
+
 typedef struct {
 	char *pks_dn;               /* CN=Public Key Services,... */
 	unsigned mask;              /* containers read */
 	bool present[CONT_COUNT];   /* container (or NTAuth object) exists */
 	store_object *objects;
 	size_t object_count;
+	store_index *index;         /* lookup tables, built by the first lookup; private */
 } snapshot;
 
 /* Reads the containers in mask.  Missing containers/objects are recorded as
@@ -74,8 +82,30 @@ adpki_result snapshot_read_dns(conn *c, const char *const *dns, size_t count,
 
 void snapshot_free(snapshot *s);
 
-/* Finds an object by DN (case-insensitive); NULL when absent. */
+/* The certificate in v (decoded now if it was not yet; o is its object, for
+ * messages), or NULL when v is a CRL or does not decode. */
+const cert *store_value_cert(const store_object *o, const store_value *v);
+
+/* The CRL in v (certificateRevocationList, deltaRevocationList), or NULL. */
+const crl_info *store_value_crl(const store_object *o, const store_value *v);
+
+/* Why v does not decode ("<dn>: <reason>"), or NULL when it decodes. */
+const char *store_value_error(const store_object *o, const store_value *v);
+
+/* Releases v's decoded certificate or CRL (a later use decodes it again);
+ * why it does not decode is kept.  The snapshot is otherwise unchanged. */
+void store_value_forget(const store_value *v);
+
+/* Finds an object by DN (case-insensitive; a server's other spelling of the
+ * same DN, e.g. "cn=" for "CN=", matches too); NULL when absent.  The
+ * first lookup builds hash tables, so many lookups cost O(1) each; the
+ * snapshot's objects must not change after it. */
 store_object *snapshot_find(const snapshot *s, const char *dn);
+
+/* The object named name (ASCII case-insensitive) directly in container c,
+ * not a container itself nor under a CDP host; for CONT_NTAUTH the
+ * NTAuthCertificates object whatever name says.  NULL when absent. */
+const store_object *snapshot_find_name(const snapshot *s, container_id c, const char *name);
 
 /* DN of the container (or the NTAuth object) under pks_dn (malloc'd). */
 char *store_container_dn(const char *pks_dn, container_id id);
