@@ -370,7 +370,7 @@ name_source(const cert *c)
 }
 
 static adpki_result
-fill_facts(gnutls_x509_crt_t crt, cert *c, adpki_error *err)
+fill_facts(gnutls_x509_crt_t crt, cert *c, bool check_self_signature, adpki_error *err)
 {
 	adpki_result r;
 	unsigned critical = 0, ca = 0;
@@ -394,7 +394,10 @@ fill_facts(gnutls_x509_crt_t crt, cert *c, adpki_error *err)
 	/* Absent basicConstraints (e.g. v1 certificates) means not a CA. */
 	c->is_ca = gnutls_x509_crt_get_basic_constraints(crt, &critical, &ca, &pathlen) >= 0 &&
 	           ca != 0;
-	c->self_signed = is_self_signed(crt);
+	/* The signature check is the one costly step (a public-key
+	 * operation): a brief decode leaves self_signed false and unchecked. */
+	c->self_signed_checked = check_self_signature;
+	c->self_signed = check_self_signature && is_self_signed(crt);
 
 	c->ad_name = adname_short_name(name_source(c));
 	if (c->ad_name == NULL)
@@ -402,10 +405,9 @@ fill_facts(gnutls_x509_crt_t crt, cert *c, adpki_error *err)
 	return ADPKI_OK;
 }
 
-/* Decodes one DER certificate; message without the source prefix. */
-adpki_result
-cert_decode(const unsigned char *der, size_t len, const char *source, cert **out,
-            adpki_error *err)
+static adpki_result
+decode_one(const unsigned char *der, size_t len, const char *source, bool check_self_signature,
+           cert **out, adpki_error *err)
 {
 	gnutls_x509_crt_t crt;
 	gnutls_datum_t d;
@@ -444,7 +446,7 @@ cert_decode(const unsigned char *der, size_t len, const char *source, cert **out
 	}
 	memcpy(c->der, der, len);
 	c->der_len = len;
-	r = fill_facts(crt, c, err);
+	r = fill_facts(crt, c, check_self_signature, err);
 	gnutls_x509_crt_deinit(crt);
 	if (r != ADPKI_OK) {
 		cert_free(c);
@@ -454,11 +456,30 @@ cert_decode(const unsigned char *der, size_t len, const char *source, cert **out
 	return ADPKI_OK;
 }
 
+/* Decodes one DER certificate; message without the source prefix. */
+adpki_result
+cert_decode(const unsigned char *der, size_t len, const char *source, cert **out,
+            adpki_error *err)
+{
+	return decode_one(der, len, source, true, out, err);
+}
+
 adpki_result
 cert_from_der(const unsigned char *der, size_t len, const char *source, cert **out,
               adpki_error *err)
 {
-	adpki_result r = cert_decode(der, len, source, out, err);
+	adpki_result r = decode_one(der, len, source, true, out, err);
+
+	if (r != ADPKI_OK)
+		adpki_fail_context(err, "%s", source);
+	return r;
+}
+
+adpki_result
+cert_from_der_brief(const unsigned char *der, size_t len, const char *source, cert **out,
+                    adpki_error *err)
+{
+	adpki_result r = decode_one(der, len, source, false, out, err);
 
 	if (r != ADPKI_OK)
 		adpki_fail_context(err, "%s", source);

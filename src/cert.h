@@ -48,6 +48,7 @@ typedef struct {
 
 	bool is_ca;         /* basicConstraints cA=TRUE */
 	bool self_signed;   /* issuer == subject and the signature verifies with its own key */
+	bool self_signed_checked;  /* false after cert_from_der_brief: self_signed unknown */
 
 	char *ad_name;      /* MS-WCCE sanitized short name (adname_short_name of the CN) */
 	char *source;       /* file (or label) it came from; "file[2]" for the third in a bundle */
@@ -62,6 +63,14 @@ typedef struct {
  * not exactly one certificate: trailing bytes are an error. */
 adpki_result cert_from_der(const unsigned char *der, size_t len, const char *source,
                            cert **out, adpki_error *err);
+
+/* As cert_from_der, without checking the self-signature, by far the
+ * costliest fact (a public-key operation): self_signed is false and
+ * self_signed_checked false.  Failures are the same as cert_from_der's
+ * (the signature check never fails a decode).  For displays that do not
+ * show self_signed. */
+adpki_result cert_from_der_brief(const unsigned char *der, size_t len, const char *source,
+                                 cert **out, adpki_error *err);
 
 /* Decodes all certificates in a buffer: DER, PEM (one or many CERTIFICATE
  * blocks, LF or CRLF), PKCS#7 (DER or PEM "PKCS7" block).  Appends to out.

@@ -294,7 +294,7 @@ prune_pred(const store_object *o, const store_value *v, void *ctx)
 	if (strcasecmp(v->attribute, PLAN_ATTR_CA) != 0 &&
 	    strcasecmp(v->attribute, PLAN_ATTR_CROSS) != 0)
 		return false;
-	crt = store_value_cert(o, v);
+	crt = store_value_cert_brief(o, v);   /* not_after and is_ca only */
 	if (crt == NULL)
 		return false;
 	hit = (c->expired && crt->not_after < c->expired_before) || (c->not_ca && !crt->is_ca);

@@ -193,7 +193,7 @@ count_in(const snapshot *s, container_id id, size_t *values)
 static void
 list_value_lines(FILE *out, const store_object *o, const store_value *v, time_t now)
 {
-	const cert *c = store_value_cert(o, v);
+	const cert *c = store_value_cert_brief(o, v);   /* the table does not show self_signed */
 	const crl_info *crl = c == NULL ? store_value_crl(o, v) : NULL;
 	char date[32], line[256], *safe;
 
@@ -551,7 +551,7 @@ render_list_pem(FILE *out, const snapshot *s, adpki_error *err)
 		const store_object *o = &s->objects[i];
 		for (k = 0; k < o->value_count; k++) {
 			const store_value *v = &o->values[k];
-			const cert *c = store_value_cert(o, v);
+			const cert *c = store_value_cert_brief(o, v);   /* SHA-1 and subject */
 			gnutls_datum_t der = { v->bytes, (unsigned)v->len }, pem = { NULL, 0 };
 			char *subject;
 

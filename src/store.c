@@ -561,16 +561,22 @@ value_init(store_value *v, const char *attribute, const struct berval *bv, adpki
 	return ADPKI_OK;
 }
 
-/* Decodes v once.  The snapshot is a cache of decoded values here: the
- * const is cast away only for these fields, never for what was read.  A
- * value that does not decode is kept with the reason: list shows it,
- * never hides it. */
+/* Decodes v once (again when a brief decode is there and the full one is
+ * asked for).  The snapshot is a cache of decoded values here: the const
+ * is cast away only for these fields, never for what was read.  A value
+ * that does not decode is kept with the reason: list shows it, never
+ * hides it. */
 static void
-value_decode(const store_object *o, const store_value *cv)
+value_decode(const store_object *o, const store_value *cv, bool full)
 {
 	store_value *v = (store_value *)cv;
 	adpki_error derr = { ADPKI_OK, "" };
 
+	if (full && v->cert != NULL && !v->cert->self_signed_checked) {
+		cert_free(v->cert);
+		v->cert = NULL;
+		v->decoded = false;
+	}
 	if (v->decoded || v->cert != NULL || v->crl != NULL || v->decode_error != NULL)
 		return;
 	v->decoded = true;
@@ -585,7 +591,8 @@ value_decode(const store_object *o, const store_value *cv)
 			v->crl = NULL;
 			v->decode_error = strdup(derr.message);
 		}
-	} else if (cert_from_der(v->bytes, v->len, o->dn, &v->cert, &derr) != ADPKI_OK) {
+	} else if ((full ? cert_from_der : cert_from_der_brief)(v->bytes, v->len, o->dn, &v->cert,
+	                                                       &derr) != ADPKI_OK) {
 		v->cert = NULL;
 		v->decode_error = strdup(derr.message);
 	}
@@ -594,21 +601,28 @@ value_decode(const store_object *o, const store_value *cv)
 const cert *
 store_value_cert(const store_object *o, const store_value *v)
 {
-	value_decode(o, v);
+	value_decode(o, v, true);
+	return v->cert;
+}
+
+const cert *
+store_value_cert_brief(const store_object *o, const store_value *v)
+{
+	value_decode(o, v, false);
 	return v->cert;
 }
 
 const crl_info *
 store_value_crl(const store_object *o, const store_value *v)
 {
-	value_decode(o, v);
+	value_decode(o, v, false);
 	return v->crl;
 }
 
 const char *
 store_value_error(const store_object *o, const store_value *v)
 {
-	value_decode(o, v);
+	value_decode(o, v, false);
 	return v->cert == NULL && v->crl == NULL ? v->decode_error : NULL;
 }
 

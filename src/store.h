@@ -86,6 +86,11 @@ void snapshot_free(snapshot *s);
  * messages), or NULL when v is a CRL or does not decode. */
 const cert *store_value_cert(const store_object *o, const store_value *v);
 
+/* The same, decoded without checking the self-signature (the costly part
+ * of decoding): cert->self_signed_checked is false unless a full decode was
+ * there already.  For displays that do not show self_signed. */
+const cert *store_value_cert_brief(const store_object *o, const store_value *v);
+
 /* The CRL in v (certificateRevocationList, deltaRevocationList), or NULL. */
 const crl_info *store_value_crl(const store_object *o, const store_value *v);
 

@@ -436,9 +436,30 @@ test_der_and_buffer(void)
 		IS_STR(c->source, "ldap:cACertificate[0]", "cert_from_der: source kept");
 		IS_STR(c->sha1, root.sha1, "cert_from_der: SHA-1");
 		OK(memcmp(c->der, der, len) == 0 && c->der_len == len, "cert_from_der: DER copied");
+		OK(c->self_signed && c->self_signed_checked, "cert_from_der: self-signature checked");
+	}
+	/* The brief decode: every fact of the full one but the self-signature. */
+	{
+		cert *b = NULL;
+		IS_INT(cert_from_der_brief(der, len, "brief", &b, &err), ADPKI_OK,
+		       "cert_from_der_brief");
+		if (b != NULL && c != NULL) {
+			IS_STR(b->sha1, c->sha1, "brief: SHA-1");
+			IS_STR(b->subject, c->subject, "brief: subject");
+			OK(b->is_ca == c->is_ca && b->not_after == c->not_after &&
+			   b->not_before == c->not_before && b->key_bits == c->key_bits &&
+			   b->sig_is_sha1 == c->sig_is_sha1 && strcmp(b->ad_name, c->ad_name) == 0 &&
+			   strcmp(b->sig_alg, c->sig_alg) == 0 && strcmp(b->serial, c->serial) == 0,
+			   "brief: CA-ness, dates, key, signature, serial and AD name as the full decode");
+			OK(!b->self_signed && !b->self_signed_checked, "brief: self-signature not checked");
+		}
+		cert_free(b);
 	}
 	cert_free(c);
 	c = NULL;
+	IS_INT(cert_from_der_brief(der, len - 1, "brief", &c, &err), ADPKI_ERR_CONFIG,
+	       "cert_from_der_brief: one byte short fails as cert_from_der does");
+	OK(c == NULL && strncmp(err.message, "brief", 5) == 0, "brief: message starts with the source");
 
 	IS_INT(cert_from_der(der, len - 1, "value-A", &c, &err), ADPKI_ERR_CONFIG,
 	       "cert_from_der: one byte short");

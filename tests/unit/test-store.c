@@ -4,7 +4,9 @@
  * logic is tested here as a function of attribute descriptions). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store.h"
 #include "tap.h"
@@ -97,11 +99,123 @@ test_ranges(void)
 	}
 }
 
+/* A snapshot built by hand (as store.c builds them) with n objects in AIA
+ * named "CA 0" .. "CA n-1". */
+static snapshot *
+many_objects(size_t n)
+{
+	snapshot *s = calloc(1, sizeof *s);
+	size_t i;
+
+	s->pks_dn = strdup(PKS);
+	s->mask = CONT_MASK_ALL;
+	s->objects = calloc(n + 1, sizeof *s->objects);
+	for (i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "CA %zu", i);
+		s->objects[i].container = CONT_AIA;
+		s->objects[i].name = strdup(name);
+		s->objects[i].dn = store_object_dn(PKS, CONT_AIA, name);
+	}
+	s->object_count = n;
+	return s;
+}
+
+static void
+test_lookup(void)
+{
+	snapshot *s = many_objects(3000);
+	const store_object *o;
+
+	o = snapshot_find(s, "CN=CA 1234,CN=AIA," PKS);
+	OK(o != NULL && strcmp(o->name, "CA 1234") == 0, "find by DN among 3,000 (hash tables)");
+	o = snapshot_find(s, "cn=ca 2999,cn=aia,cn=public key services,cn=services,"
+	                     "cn=configuration,dc=samdom,dc=test");
+	OK(o != NULL && strcmp(o->name, "CA 2999") == 0, "find by DN in another case");
+	o = snapshot_find(s, "CN = CA 7 , CN=AIA," PKS);
+	OK(o != NULL && strcmp(o->name, "CA 7") == 0, "find by DN spelled with spaces (parsed)");
+	o = snapshot_find(s, "CN=CA\\20 7,CN=AIA," PKS);
+	OK(o == NULL, "an escape that changes the value is another DN");
+	OK(snapshot_find(s, "CN=CA 3000,CN=AIA," PKS) == NULL, "absent DN: NULL");
+	OK(snapshot_find(s, "CN=CA 5,CN=KRA," PKS) == NULL, "same name in another container: NULL");
+	OK(snapshot_find(s, "not a DN") == NULL, "unparsable DN: NULL");
+	o = snapshot_find_name(s, CONT_AIA, "ca 42");
+	OK(o != NULL && strcmp(o->name, "CA 42") == 0, "find by name, any case");
+	OK(snapshot_find_name(s, CONT_ROOTCA, "CA 42") == NULL, "find by name: container matters");
+	OK(snapshot_find_name(s, CONT_NTAUTH, "x") == NULL, "no NTAuth object: NULL");
+	/* Objects added after the first lookup are found too (tables rebuilt). */
+	s->objects = realloc(s->objects, (s->object_count + 1) * sizeof *s->objects);
+	memset(&s->objects[s->object_count], 0, sizeof *s->objects);
+	s->objects[s->object_count].container = CONT_NTAUTH;
+	s->objects[s->object_count].is_container_root = true;
+	s->objects[s->object_count].name = strdup("NTAuthCertificates");
+	s->objects[s->object_count].dn = store_object_dn(PKS, CONT_NTAUTH, NULL);
+	s->object_count++;
+	o = snapshot_find_name(s, CONT_NTAUTH, "whatever");
+	OK(o != NULL && o->container == CONT_NTAUTH, "NTAuth found by container, added late");
+	OK(snapshot_find(s, "CN=NTAuthCertificates," PKS) == o, "and by DN");
+	snapshot_free(s);
+}
+
+/* Values are decoded on first use, briefly or fully, and forgotten. */
+static void
+test_lazy_values(void)
+{
+	snapshot *s = many_objects(1);
+	store_object *o = &s->objects[0];
+	cert_list l = { NULL, 0 };
+	adpki_error err;
+	const char *dir = getenv("SAMPLES");
+	char path[4096];
+	const cert *c;
+
+	snprintf(path, sizeof path, "%s/sample-root-ca.cer", dir != NULL ? dir : "samples");
+	if (!OK(cert_load_file(path, &l, &err) == ADPKI_OK && l.count == 1, "load the sample root")) {
+		snapshot_free(s);
+		return;
+	}
+	o->values = calloc(2, sizeof *o->values);
+	o->values[0].attribute = "cACertificate";
+	o->values[0].bytes = malloc(l.items[0]->der_len);
+	memcpy(o->values[0].bytes, l.items[0]->der, l.items[0]->der_len);
+	o->values[0].len = l.items[0]->der_len;
+	o->values[1].attribute = "cACertificate";
+	o->values[1].bytes = (unsigned char *)strdup("junk");
+	o->values[1].len = 4;
+	o->value_count = 2;
+
+	OK(o->values[0].cert == NULL && !o->values[0].decoded, "nothing decoded before use");
+	c = store_value_cert_brief(o, &o->values[0]);
+	OK(c != NULL && strcmp(c->sha1, l.items[0]->sha1) == 0 && !c->self_signed_checked,
+	   "brief decode: facts without the self-signature");
+	c = store_value_cert(o, &o->values[0]);
+	OK(c != NULL && c->self_signed_checked && c->self_signed,
+	   "full decode after a brief one: self-signed checked");
+	OK(store_value_cert_brief(o, &o->values[0]) == c, "a brief use keeps the full decode");
+	OK(store_value_error(o, &o->values[0]) == NULL, "no error for a certificate");
+	store_value_forget(&o->values[0]);
+	OK(o->values[0].cert == NULL && !o->values[0].decoded, "forgotten");
+	c = store_value_cert(o, &o->values[0]);
+	OK(c != NULL && c->self_signed, "decoded again after forgetting");
+	OK(store_value_cert(o, &o->values[1]) == NULL, "junk: no certificate");
+	OK(store_value_crl(o, &o->values[1]) == NULL, "junk: no CRL");
+	OK(store_value_error(o, &o->values[1]) != NULL &&
+	   strstr(store_value_error(o, &o->values[1]), "CN=CA 0,CN=AIA") != NULL,
+	   "junk: the reason names the object");
+	store_value_forget(&o->values[1]);
+	OK(o->values[1].decoded && store_value_error(o, &o->values[1]) != NULL,
+	   "the reason is kept after forgetting");
+	cert_list_clear(&l);
+	snapshot_free(s);
+}
+
 int
 main(void)
 {
 	test_containers();
 	test_dns();
 	test_ranges();
+	test_lookup();
+	test_lazy_values();
 	return tap_done();
 }
