@@ -17,7 +17,14 @@
  *
  * Other tools (certutil, ldapmodify) do not know the lock: their add in the
  * instant between our check and our delete can still be lost.  The man
- * page says so. */
+ * page says so.
+ *
+ * Batches: emptying and locking is one modify per object; the objects of a
+ * run of deletions are emptied with requests in flight, read back together
+ * and then deleted with requests in flight: about three round trips per
+ * window of objects instead of five or more per object.  An object whose
+ * one-modify emptying is refused (a planned value already gone, the lock
+ * held by another removal) takes the step-by-step path below. */
 #include "config.h"
 #include "apply-internal.h"
 
@@ -202,4 +209,154 @@ apply_delete_object(apply_run *run, size_t i, adpki_error *err)
 	if (lrc != LDAP_SUCCESS)
 		return failed(run, i, lrc, "locking (before deleting)", op->dn, err);
 	return check_and_delete(run, i, true, err);
+}
+
+/* --- batches ------------------------------------------------------------- */
+
+enum { DEL_NONE = 0, DEL_SENT, DEL_EMPTIED, DEL_FALLBACK };
+
+static const char gone_note[] = "object already gone (another writer deleted it)";
+static const char kept_note[] = "kept: another writer added values to it meanwhile; "
+                                "the planned values were removed";
+
+static void
+answer_failed(apply_engine *e, const flight *fl, int code, const char *what, const char *diag)
+{
+	apply_run *run = e->run;
+	adpki_error *err = apply_engine_err(e);
+
+	apply_write_failed(run, code, what, run->p->ops[fl->first].dn, diag, err);
+	apply_settle(run, fl->first, APPLY_FAILED, err->message);
+	apply_engine_fail(e, err->code);
+}
+
+void
+apply_delete_answer(apply_engine *e, const flight *fl, int code, const char *diag)
+{
+	apply_run *run = e->run;
+	size_t k = fl->first;
+
+	switch (fl->kind) {
+	case FLIGHT_EMPTY:
+		if (code == LDAP_SUCCESS)
+			run->del_state[k] = DEL_EMPTIED;
+		else if (code == LDAP_NO_SUCH_OBJECT)
+			apply_settle(run, k, APPLY_ALREADY, gone_note);
+		else if (code == LDAP_NO_SUCH_ATTRIBUTE || code == LDAP_TYPE_OR_VALUE_EXISTS)
+			run->del_state[k] = DEL_FALLBACK;   /* changed meanwhile, or locked */
+		else
+			answer_failed(e, fl, code, "emptying (before deleting)", diag);
+		break;
+	case FLIGHT_UNLOCK:
+		if (code == LDAP_SUCCESS || code == LDAP_NO_SUCH_ATTRIBUTE || code == LDAP_NO_SUCH_OBJECT)
+			apply_settle(run, k, APPLY_KEPT, kept_note);
+		else
+			answer_failed(e, fl, code, "removing the deletion lock from", diag);
+		break;
+	default:
+		if (code == LDAP_SUCCESS)
+			apply_settle(run, k, APPLY_DONE, NULL);
+		else if (code == LDAP_NO_SUCH_OBJECT)
+			apply_settle(run, k, APPLY_ALREADY, gone_note);
+		else
+			answer_failed(e, fl, code, "deleting", diag);
+		break;
+	}
+}
+
+/* Step 1: every object of the batch emptied (and locked), or deleted as it
+ * stands when its values are unknown. */
+static void
+send_emptying(apply_engine *e, size_t first, size_t end)
+{
+	const plan *p = e->run->p;
+	size_t k;
+
+	for (k = first; k < end && apply_engine_ok(e); k++) {
+		if (!p->ops[k].values_known || p->ops[k].value_count == 0) {
+			apply_engine_send(e, k, k + 1, FLIGHT_DELETE);
+		} else {
+			e->run->del_state[k] = DEL_SENT;
+			apply_engine_send(e, k, k + 1, FLIGHT_EMPTY);
+		}
+	}
+	apply_engine_drain(e);
+}
+
+static void
+run_fallbacks(apply_engine *e, size_t first, size_t end)
+{
+	size_t k;
+
+	for (k = first; k < end && apply_engine_ok(e); k++) {
+		if (e->run->del_state[k] == DEL_FALLBACK &&
+		    apply_delete_object(e->run, k, apply_engine_err(e)) != ADPKI_OK)
+			apply_engine_fail(e, apply_engine_err(e)->code);
+	}
+}
+
+/* Steps 2 and 3: one read of the emptied objects, then each is deleted,
+ * or unlocked and kept when a value arrived before its lock. */
+static void
+read_and_delete(apply_engine *e, size_t first, size_t end)
+{
+	apply_run *run = e->run;
+	const char **dns = calloc(end - first + 1, sizeof *dns);
+	adpki_error *err = apply_engine_err(e);
+	snapshot *s = NULL;
+	size_t k, n = 0;
+
+	if (dns == NULL) {
+		apply_engine_fail(e, adpki_fail_oom(err));
+		return;
+	}
+	for (k = first; k < end; k++) {
+		if (run->del_state[k] == DEL_EMPTIED)
+			dns[n++] = run->p->ops[k].dn;
+	}
+	if (n > 0 && snapshot_read_dns(run->c, dns, n, run->log, &s, err) != ADPKI_OK) {
+		tell_where(err, "objects emptied for deletion keep the 0x01 deletion lock in %s; "
+		           "run the removal again", APPLY_LOCK_ATTR);
+		for (k = first; k < end; k++) {
+			if (run->del_state[k] == DEL_EMPTIED)
+				apply_settle(run, k, APPLY_FAILED, err->message);
+		}
+		apply_engine_fail(e, err->code);
+		free(dns);
+		return;
+	}
+	free(dns);
+	for (k = first; k < end && n > 0 && apply_engine_ok(e); k++) {
+		const plan_op *op = &run->p->ops[k];
+		const store_object *o;
+		if (run->del_state[k] != DEL_EMPTIED)
+			continue;
+		o = snapshot_find(s, op->dn);
+		if (o == NULL)
+			apply_settle(run, k, APPLY_ALREADY, gone_note);
+		else if (o->value_count == 0)
+			apply_engine_send(e, k, k + 1, FLIGHT_DELETE);
+		else if (apply_lockable(op))
+			apply_engine_send(e, k, k + 1, FLIGHT_UNLOCK);
+		else
+			apply_settle(run, k, APPLY_KEPT, kept_note);
+	}
+	snapshot_free(s);
+}
+
+void
+apply_delete_batch(apply_engine *e, size_t first, size_t end)
+{
+	apply_run *run = e->run;
+
+	if (run->del_state == NULL)
+		run->del_state = calloc(run->p->op_count + 1, 1);
+	if (run->del_state == NULL) {
+		apply_engine_fail(e, adpki_fail_oom(apply_engine_err(e)));
+		return;
+	}
+	send_emptying(e, first, end);
+	run_fallbacks(e, first, end);
+	if (apply_engine_ok(e))
+		read_and_delete(e, first, end);
 }

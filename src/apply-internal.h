@@ -33,12 +33,16 @@ typedef struct {
 	apply_progress_fn progress;
 	void *ctx;
 	bool *settled;       /* per operation: its outcome is known */
+	unsigned char *del_state;   /* per operation: where a batched deletion is */
 	size_t reported;     /* operations [0, reported) were passed to progress */
 } apply_run;
 
 /* Sleeps a moment while someone else's lock is held; false (without
  * sleeping) once c->timeout seconds have passed since *t0. */
 bool apply_lock_pause(apply_run *run, const struct timespec *t0);
+
+void apply_settle_range(apply_run *run, size_t first, size_t end, apply_status st,
+                        const char *note);
 
 /* Records the outcome of operation i; progress hears of it in plan order,
  * once every operation before it is settled too. */
@@ -66,6 +70,13 @@ typedef struct {
 bool apply_mods_for_values(ldap_mods *m, const plan *p, size_t first, size_t end);
 /* The whole entry of a create-object operation. */
 bool apply_mods_for_create(ldap_mods *m, const plan_op *op);
+/* A delete-object operation's first step in one modify: the 0x00
+ * placeholder in, every planned value out, and (lock) the deletion lock in.
+ * The server refuses it as a whole when a value is gone already or the
+ * lock is held: then the step-by-step path (apply_delete_object) runs. */
+bool apply_mods_for_emptying(ldap_mods *m, const plan_op *op, bool lock);
+/* Takes the deletion lock away. */
+bool apply_mods_for_unlock(ldap_mods *m);
 void apply_mods_free(ldap_mods *m);
 
 /* --- synchronous requests (each one round trip) -------------------------- */
@@ -101,7 +112,57 @@ adpki_result apply_create_exists(apply_run *run, size_t i, adpki_error *err);
 adpki_result apply_values_one_by_one(apply_run *run, size_t first, size_t end,
                                      adpki_error *err);
 
-/* A delete-object operation (apply-delete.c). */
+/* A delete-object operation, step by step, synchronously (apply-delete.c). */
 adpki_result apply_delete_object(apply_run *run, size_t i, adpki_error *err);
+
+/* --- requests in flight (apply-engine.c) --------------------------------- */
+
+typedef enum {
+	FLIGHT_CREATE,   /* create-object: an add */
+	FLIGHT_MODIFY,   /* the value changes of one object */
+	FLIGHT_EMPTY,    /* delete-object, step 1: empty (and lock) it */
+	FLIGHT_UNLOCK,   /* delete-object, step 3 when values arrived: unlock */
+	FLIGHT_DELETE,   /* delete-object, step 3: the delete */
+} flight_kind;
+
+typedef struct {
+	int msgid;
+	size_t first, end;   /* the plan operations the request carries */
+	flight_kind kind;
+} flight;
+
+typedef struct {
+	apply_run *run;
+	flight *f;
+	size_t n, cap;       /* in flight, and the window */
+	adpki_result rc;     /* the first failure */
+	adpki_error *err;    /* receives the first failure's message */
+	adpki_error later;   /* messages of failures after the first */
+	bool stopped;        /* the connection is gone or did not answer */
+} apply_engine;
+
+bool apply_engine_init(apply_engine *e, apply_run *run, adpki_error *err);
+void apply_engine_free(apply_engine *e);
+/* Sends the request for operations [first, end) once the window has room
+ * and no request on the same object is in flight. */
+void apply_engine_send(apply_engine *e, size_t first, size_t end, flight_kind kind);
+/* Waits for every answer (each is handled as it comes). */
+void apply_engine_drain(apply_engine *e);
+/* No failure so far and the connection is usable. */
+bool apply_engine_ok(const apply_engine *e);
+void apply_engine_fail(apply_engine *e, adpki_result rc);
+/* Where the next failure's message goes (the caller's error for the first). */
+adpki_error *apply_engine_err(apply_engine *e);
+
+/* Delete-object operations [first, end) in three pipelined steps: empty
+ * and lock each, read them all back, delete each (or unlock and keep it).
+ * A refused first step falls back to apply_delete_object. */
+void apply_delete_batch(apply_engine *e, size_t first, size_t end);
+/* The answer to a FLIGHT_EMPTY, FLIGHT_UNLOCK or FLIGHT_DELETE request. */
+void apply_delete_answer(apply_engine *e, const flight *fl, int code, const char *diag);
+
+/* Delete-object operations processed together at most (bounds how long a
+ * lock is held while the others of the batch are worked on). */
+#define APPLY_DELETE_BATCH 512
 
 #endif

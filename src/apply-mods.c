@@ -169,6 +169,46 @@ apply_mods_for_create(ldap_mods *m, const plan_op *op)
 	return true;
 }
 
+bool
+apply_mods_for_emptying(ldap_mods *m, const plan_op *op, bool lock)
+{
+	size_t k;
+
+	if (!mods_alloc(m, op->value_count + 2, op->value_count + 2)) {
+		apply_mods_free(m);
+		return false;
+	}
+	/* The placeholder first: AD refuses a certificationAuthority without
+	 * a cACertificate, even for a moment inside one modify. */
+	mods_begin(m, LDAP_MOD_ADD, PLAN_ATTR_CA);
+	mods_value(m, apply_placeholder_byte, 1);
+	for (k = 0; k < op->value_count; k++) {
+		if (op->values[k].placeholder)
+			continue;
+		mods_begin(m, LDAP_MOD_DELETE, op->values[k].attribute);
+		mods_value(m, op->values[k].bytes, op->values[k].len);
+	}
+	if (lock) {
+		mods_begin(m, LDAP_MOD_ADD, APPLY_LOCK_ATTR);
+		mods_value(m, apply_lock_byte, 1);
+	}
+	mods_end(m);
+	return true;
+}
+
+bool
+apply_mods_for_unlock(ldap_mods *m)
+{
+	if (!mods_alloc(m, 1, 1)) {
+		apply_mods_free(m);
+		return false;
+	}
+	mods_begin(m, LDAP_MOD_DELETE, APPLY_LOCK_ATTR);
+	mods_value(m, apply_lock_byte, 1);
+	mods_end(m);
+	return true;
+}
+
 /* --- synchronous requests ------------------------------------------------ */
 
 void

@@ -1,13 +1,7 @@
-/* apply.c - executing a plan with requests kept in flight, "someone got
- * there first" handled as success, and reading back what was written (see
- * apply.h).
- *
- * Why a window: over a WAN link each request waits a round trip for its
- * answer; sending the next before the previous is answered makes a batch
- * cost about n/window round trips instead of n.  LDAP lets a client have
- * many requests outstanding on one connection; each answer names its
- * request.  Two requests on one object are never in flight together, so
- * the order of changes to an object is the plan's. */
+/* apply.c - executing a plan: the report, the walk through the plan's
+ * operations (each sent through the engine of apply-engine.c, runs of
+ * object deletions through apply-delete.c), and reading back what was
+ * written (see apply.h). */
 #include "config.h"
 #include "apply-internal.h"
 
@@ -118,187 +112,6 @@ apply_write_failed(apply_run *run, int rc, const char *op, const char *dn, const
 	return err->code;
 }
 
-/* --- requests in flight --------------------------------------------------- */
-
-typedef struct {
-	int msgid;
-	size_t first, end;   /* the plan operations the request carries */
-	bool create;         /* an add (create-object), else a modify */
-} flight;
-
-typedef struct {
-	apply_run *run;
-	flight *f;
-	size_t n, cap;
-	adpki_result rc;     /* the first failure */
-	adpki_error *err;    /* receives the first failure's message */
-	adpki_error later;   /* messages of failures after the first */
-	bool stopped;        /* the connection is gone or did not answer */
-} engine;
-
-static adpki_error *
-engine_err(engine *e)
-{
-	return e->rc == ADPKI_OK ? e->err : &e->later;
-}
-
-static void
-engine_fail(engine *e, adpki_result rc)
-{
-	if (e->rc == ADPKI_OK)
-		e->rc = rc;
-}
-
-static void
-settle_range(apply_run *run, size_t first, size_t end, apply_status st, const char *note)
-{
-	size_t i;
-
-	for (i = first; i < end; i++)
-		apply_settle(run, i, st, note);
-}
-
-/* The connection is gone (or silent): what is in flight may or may not
- * have been applied, and nothing more can be sent. */
-static void
-engine_stop(engine *e, const char *why)
-{
-	size_t k;
-
-	for (k = 0; k < e->n; k++)
-		settle_range(e->run, e->f[k].first, e->f[k].end, APPLY_UNANSWERED, why);
-	e->n = 0;
-	e->stopped = true;
-}
-
-static void
-send_unit(engine *e, size_t first, size_t end, bool create)
-{
-	apply_run *run = e->run;
-	const plan_op *op = &run->p->ops[first];
-	ldap_mods m;
-	int lrc, msgid = -1;
-
-	if (!(create ? apply_mods_for_create(&m, op)
-	             : apply_mods_for_values(&m, run->p, first, end))) {
-		engine_fail(e, adpki_fail_oom(engine_err(e)));
-		return;
-	}
-	if (create)
-		ADPKI_LOG(run->log, "add %s", op->dn);
-	else
-		ADPKI_LOG(run->log, "modify %s (%zu value change%s)", op->dn, end - first,
-		          end - first == 1 ? "" : "s");
-	apply_clear_diag(run);
-	lrc = create ? ldap_add_ext(run->c->ld, op->dn, m.ptrs, NULL, NULL, &msgid)
-	             : ldap_modify_ext(run->c->ld, op->dn, m.ptrs, NULL, NULL, &msgid);
-	apply_mods_free(&m);
-	if (lrc != LDAP_SUCCESS) {
-		/* Not sent: these operations stay PENDING. */
-		engine_fail(e, apply_write_failed(run, lrc, create ? "adding" : "modify of", op->dn,
-		                                  NULL, engine_err(e)));
-		engine_stop(e, "sent, but the connection was lost before the answer: it may have "
-		               "been applied");
-		return;
-	}
-	conn_count_sent(run->c, CONN_OP_WRITE, msgid);
-	e->f[e->n++] = (flight){ msgid, first, end, create };
-}
-
-static void
-handle_answer(engine *e, const flight *fl, int code, const char *diag)
-{
-	apply_run *run = e->run;
-	const char *dn = run->p->ops[fl->first].dn;
-	adpki_error *err = engine_err(e);
-	adpki_result rc = ADPKI_OK;
-
-	if (code == LDAP_SUCCESS) {
-		settle_range(run, fl->first, fl->end, APPLY_DONE, NULL);
-		return;
-	}
-	/* Another writer changed the object since it was read: the request
-	 * was refused as a whole (LDAP operations are atomic), so nothing of
-	 * it was applied; redo it the careful way. */
-	if (fl->create && code == LDAP_ALREADY_EXISTS)
-		rc = apply_create_exists(run, fl->first, err);
-	else if (!fl->create && (code == LDAP_TYPE_OR_VALUE_EXISTS ||
-	                         code == LDAP_NO_SUCH_ATTRIBUTE || code == LDAP_NO_SUCH_OBJECT))
-		rc = apply_values_one_by_one(run, fl->first, fl->end, err);
-	else {
-		rc = apply_write_failed(run, code, fl->create ? "adding" : "modify of", dn, diag, err);
-		settle_range(run, fl->first, fl->end, APPLY_FAILED, err->message);
-	}
-	if (rc != ADPKI_OK)
-		engine_fail(e, rc);
-}
-
-/* Waits for the answer to msgid (or to any request: LDAP_RES_ANY). */
-static void
-collect(engine *e, int msgid)
-{
-	apply_run *run = e->run;
-	struct timeval tv = { run->c->timeout, 0 };
-	LDAPMessage *res = NULL;
-	char *diag = NULL;
-	int t, code = LDAP_OTHER, lrc = LDAP_SERVER_DOWN;
-	size_t k;
-
-	t = ldap_result(run->c->ld, msgid, LDAP_MSG_ALL, &tv, &res);
-	if (t <= 0) {
-		const char *dn = e->n > 0 ? run->p->ops[e->f[0].first].dn : NULL;
-		ldap_msgfree(res);
-		if (t == 0)
-			engine_fail(e, adpki_fail(engine_err(e), ADPKI_ERR_DIRECTORY,
-			                          "no answer from %s within %d s to %zu write%s in flight "
-			                          "(--timeout sets the limit)", run->c->server,
-			                          run->c->timeout, e->n, e->n == 1 ? "" : "s"));
-		else {
-			ldap_get_option(run->c->ld, LDAP_OPT_RESULT_CODE, &lrc);
-			engine_fail(e, apply_write_failed(run, lrc, "writing", dn, NULL, engine_err(e)));
-		}
-		engine_stop(e, t == 0 ? "sent, but not answered in time: it may have been applied"
-		                      : "sent, but the connection was lost before the answer: it may "
-		                        "have been applied");
-		return;
-	}
-	for (k = 0; k < e->n && e->f[k].msgid != ldap_msgid(res); k++)
-		;
-	if (k == e->n) {
-		ldap_msgfree(res);   /* not ours (cannot happen: every request is tracked) */
-		return;
-	}
-	if (ldap_parse_result(run->c->ld, res, &code, NULL, &diag, NULL, NULL, 1) != LDAP_SUCCESS)
-		code = LDAP_DECODING_ERROR;
-	conn_count_answered(run->c, e->f[k].msgid);
-	{
-		flight fl = e->f[k];
-		e->f[k] = e->f[--e->n];
-		handle_answer(e, &fl, code, diag);
-	}
-	ldap_memfree(diag);
-}
-
-/* The flight that carries a request on dn, or -1. */
-static long
-in_flight_on(const engine *e, const char *dn)
-{
-	size_t k;
-
-	for (k = 0; k < e->n; k++) {
-		if (strcasecmp(e->run->p->ops[e->f[k].first].dn, dn) == 0)
-			return (long)k;
-	}
-	return -1;
-}
-
-static void
-drain(engine *e)
-{
-	while (e->n > 0 && !e->stopped)
-		collect(e, LDAP_RES_ANY);
-}
-
 static bool
 is_value_op(const plan_op *op)
 {
@@ -323,27 +136,16 @@ unit_end(const plan *p, size_t i, size_t *end)
 	return true;
 }
 
-static void
-run_unit(engine *e, size_t i, size_t end, size_t window)
+/* A run of delete-object operations: [i, *end), at most APPLY_DELETE_BATCH. */
+static size_t
+delete_run_end(const plan *p, size_t i)
 {
-	apply_run *run = e->run;
-	const plan_op *op = &run->p->ops[i];
-	long busy;
+	size_t end = i + 1;
 
-	if (op->kind == PLAN_DELETE_OBJECT) {
-		/* Several dependent steps (apply-delete.c): one at a time, after
-		 * everything sent before it is settled. */
-		drain(e);
-		if (e->rc == ADPKI_OK && !e->stopped && apply_delete_object(run, i, e->err) != ADPKI_OK)
-			engine_fail(e, e->err->code);
-		return;
-	}
-	while ((busy = in_flight_on(e, op->dn)) >= 0 && e->rc == ADPKI_OK && !e->stopped)
-		collect(e, e->f[busy].msgid);
-	while (e->n >= window && e->rc == ADPKI_OK && !e->stopped)
-		collect(e, LDAP_RES_ANY);
-	if (e->rc == ADPKI_OK && !e->stopped)
-		send_unit(e, i, end, op->kind == PLAN_CREATE_OBJECT);
+	while (end < p->op_count && end - i < APPLY_DELETE_BATCH &&
+	       p->ops[end].kind == PLAN_DELETE_OBJECT)
+		end++;
+	return end;
 }
 
 adpki_result
@@ -351,35 +153,39 @@ apply_plan(conn *c, const plan *p, const adpki_logger *log, apply_progress_fn pr
            void *ctx, apply_report **out, adpki_error *err)
 {
 	apply_run run = { c, p, report_new(p->op_count), log, progress, ctx,
-	                  calloc(p->op_count + 1, sizeof(bool)), 0 };
-	size_t window = c->window > 0 ? (size_t)c->window : 1;
-	engine e = { &run, calloc(window, sizeof(flight)), 0, window, ADPKI_OK, err,
-	             { ADPKI_OK, "" }, false };
+	                  calloc(p->op_count + 1, sizeof(bool)), NULL, 0 };
+	apply_engine e;
 	size_t i = 0, end;
 
 	*out = run.r;
-	if (run.r == NULL || run.settled == NULL || e.f == NULL) {
+	if (run.r == NULL || run.settled == NULL || !apply_engine_init(&e, &run, err)) {
 		free(run.settled);
-		free(e.f);
+		apply_engine_free(&e);
 		return adpki_fail_oom(err);
 	}
-	while (i < p->op_count && e.rc == ADPKI_OK && !e.stopped) {
-		if (!unit_end(p, i, &end)) {
-			engine_fail(&e, adpki_fail(err, ADPKI_ERR_UNEXPECTED,
-			                           "plan operation %zu on %s has %zu values", i,
-			                           p->ops[i].dn, p->ops[i].value_count));
+	while (i < p->op_count && apply_engine_ok(&e)) {
+		if (p->ops[i].kind == PLAN_DELETE_OBJECT) {
+			end = delete_run_end(p, i);
+			apply_delete_batch(&e, i, end);
+		} else if (unit_end(p, i, &end)) {
+			apply_engine_send(&e, i, end, p->ops[i].kind == PLAN_CREATE_OBJECT
+			                              ? FLIGHT_CREATE : FLIGHT_MODIFY);
+		} else {
+			apply_engine_fail(&e, adpki_fail(err, ADPKI_ERR_UNEXPECTED,
+			                                 "plan operation %zu on %s has %zu values", i,
+			                                 p->ops[i].dn, p->ops[i].value_count));
 			break;
 		}
-		run_unit(&e, i, end, window);
 		i = end;
 	}
 	/* After a failure too: what is in flight was sent and may be applied;
 	 * its answers say which. */
-	drain(&e);
+	apply_engine_drain(&e);
 	report_the_rest(&run);
 	report_count(run.r);
 	free(run.settled);
-	free(e.f);
+	free(run.del_state);
+	apply_engine_free(&e);
 	return e.rc;
 }
 
