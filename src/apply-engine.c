@@ -154,8 +154,8 @@ handle_answer(apply_engine *e, const flight *fl, int code, const char *diag)
 	 * it was applied; redo it the careful way. */
 	if (create && code == LDAP_ALREADY_EXISTS)
 		rc = apply_create_exists(run, fl->first, err);
-	else if (!create && (code == LDAP_TYPE_OR_VALUE_EXISTS ||
-	                         code == LDAP_NO_SUCH_ATTRIBUTE || code == LDAP_NO_SUCH_OBJECT))
+	else if (!create && (code == LDAP_TYPE_OR_VALUE_EXISTS || code == LDAP_NO_SUCH_ATTRIBUTE ||
+	                     code == LDAP_NO_SUCH_OBJECT))
 		rc = apply_values_one_by_one(run, fl->first, fl->end, err);
 	else {
 		rc = apply_write_failed(run, code, create ? "adding" : "modify of", dn, diag, err);
