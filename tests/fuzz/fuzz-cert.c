@@ -1,6 +1,7 @@
 /* fuzz-cert.c - libFuzzer target: certificate input in every format
- * (DER, PEM, PKCS#7 DER/PEM) through cert_load_buffer, and the same bytes
- * as a CRL through crl_from_der.  Both are fed attacker-controlled files
+ * (DER, PEM, PKCS#7 DER/PEM) through cert_load_buffer, the same bytes as
+ * a directory value through cert_from_der_brief (list, prune), and as a
+ * CRL through crl_from_der.  Both are fed attacker-controlled files
  * (adpki show/publish FILE) and directory values (list, CN=CDP). */
 #include "config.h"
 
@@ -52,6 +53,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();       /* every failure says why */
 	}
 	cert_list_clear(&list);
+
+	{
+		cert *brief = NULL;
+		memset(&err, 0, sizeof err);
+		if (cert_from_der_brief(data, size, "fuzz", &brief, &err) == ADPKI_OK) {
+			check_cert(brief);
+			if (brief->self_signed_checked)
+				abort();   /* the brief decode never checks the signature */
+		} else if (err.message[0] == '\0') {
+			abort();
+		}
+		cert_free(brief);
+	}
 
 	memset(&crl, 0, sizeof crl);
 	memset(&err, 0, sizeof err);
