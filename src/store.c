@@ -1057,30 +1057,182 @@ collect_base_search(conn *c, snapshot *s, int msgid, const char *dn, const adpki
 	return result;
 }
 
-/* One base search per DN, up to c->window of them in flight: over a slow
- * link n objects cost about n/window round trips instead of n.  Answers
- * are collected in the order sent, so the snapshot keeps the DNs' order. */
+static adpki_result read_by_base_searches(conn *c, snapshot *s, const char *const *dns,
+                                          size_t count, const adpki_logger *log,
+                                          adpki_error *err);
+
+/* --- read-back: many objects of one container by one filter ------------- */
+
+/* A container with at least this many objects to read is searched with a
+ * filter naming them by cn, READ_FILTER_CHUNK names per search, instead of
+ * one base search each: on AD every search is an operation of its own, so
+ * 500 objects cost 3 searches instead of 500. */
+#define READ_FILTER_MIN 8
+#define READ_FILTER_CHUNK 200
+
+typedef struct {
+	const char *dn;
+	char *parent;            /* ldap_dn2str of all but the first RDN, or NULL */
+	char *cn_filter;         /* "(cn=<escaped value>)", or NULL */
+} dn_item;
+
+static int
+item_by_parent(const void *a, const void *b)
+{
+	const dn_item *x = a, *y = b;
+
+	if (x->parent == NULL || y->parent == NULL)
+		return (x->parent == NULL) - (y->parent == NULL);
+	return strcasecmp(x->parent, y->parent);
+}
+
+/* The parent and a cn filter clause for dn, when its RDN is one cn value. */
+static void
+item_split(dn_item *it)
+{
+	LDAPDN parsed = NULL;
+
+	if (ldap_str2dn(it->dn, &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && parsed != NULL &&
+	    parsed[0] != NULL && parsed[1] != NULL && parsed[0][0] != NULL &&
+	    parsed[0][1] == NULL && strcasecmp(parsed[0][0]->la_attr.bv_val, "cn") == 0) {
+		char *esc = adname_filter_escape((unsigned char *)parsed[0][0]->la_value.bv_val,
+		                                 parsed[0][0]->la_value.bv_len);
+		if (esc != NULL && ldap_dn2str(parsed + 1, &it->parent, LDAP_DN_FORMAT_LDAPV3) ==
+		                   LDAP_SUCCESS && (it->cn_filter = malloc(strlen(esc) + 6)) != NULL)
+			sprintf(it->cn_filter, "(cn=%s)", esc);
+		free(esc);
+		if (it->cn_filter == NULL) {
+			ldap_memfree(it->parent);
+			it->parent = NULL;
+		}
+	}
+	ldap_dnfree(parsed);
+}
+
+static void
+items_free(dn_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; items != NULL && i < n; i++) {
+		ldap_memfree(items[i].parent);
+		free(items[i].cn_filter);
+	}
+	free(items);
+}
+
+/* Reads items [first, end) (one parent) with one-level searches whose
+ * filter ORs their cn clauses.  Objects not returned are absent. */
+static adpki_result
+read_by_filter(conn *c, snapshot *s, const dn_item *items, size_t first, size_t end,
+               const adpki_logger *log, adpki_error *err)
+{
+	adpki_result rc = ADPKI_OK;
+	size_t i, k;
+
+	for (i = first; i < end && rc == ADPKI_OK; i += READ_FILTER_CHUNK) {
+		size_t stop = i + READ_FILTER_CHUNK < end ? i + READ_FILTER_CHUNK : end, len = 4;
+		char *filter, *p;
+
+		for (k = i; k < stop; k++)
+			len += strlen(items[k].cn_filter);
+		if ((filter = malloc(len)) == NULL)
+			return adpki_fail_oom(err);
+		p = filter;
+		p += sprintf(p, "(|");
+		for (k = i; k < stop; k++)
+			p += sprintf(p, "%s", items[k].cn_filter);
+		sprintf(p, ")");
+		ADPKI_LOG(log, "reading back %zu objects of %s", stop - i, items[i].parent);
+		rc = paged_search(c, s, items[i].parent, LDAP_SCOPE_ONELEVEL, filter, true, log, err);
+		free(filter);
+	}
+	return rc;
+}
+
+/* Splits dns into the ones read by filter (done here) and the rest,
+ * returned in *rest (count *nrest) for base searches. */
+static adpki_result
+read_groups_by_filter(conn *c, snapshot *s, const char *const *dns, size_t count,
+                      const adpki_logger *log, const char ***rest, size_t *nrest,
+                      adpki_error *err)
+{
+	dn_item *items = calloc(count + 1, sizeof *items);
+	adpki_result rc = ADPKI_OK;
+	size_t i, end;
+
+	*rest = calloc(count + 1, sizeof **rest);
+	*nrest = 0;
+	if (items == NULL || *rest == NULL) {
+		items_free(items, 0);
+		return adpki_fail_oom(err);
+	}
+	for (i = 0; i < count; i++) {
+		items[i].dn = dns[i];
+		item_split(&items[i]);
+	}
+	qsort(items, count, sizeof *items, item_by_parent);
+	for (i = 0; i < count && rc == ADPKI_OK; i = end) {
+		for (end = i + 1; end < count && items[i].parent != NULL && items[end].parent != NULL &&
+		                  strcasecmp(items[i].parent, items[end].parent) == 0; end++)
+			;
+		if (items[i].parent != NULL && end - i >= READ_FILTER_MIN) {
+			rc = read_by_filter(c, s, items, i, end, log, err);
+		} else {
+			size_t k;
+			for (k = i; k < end; k++)
+				(*rest)[(*nrest)++] = items[k].dn;
+		}
+	}
+	items_free(items, count);
+	return rc;
+}
+
+/* Objects of a container with many to read: by filter (above); the rest
+ * by one base search each, up to c->window of them in flight: over a slow
+ * link n objects cost about n/window round trips instead of n. */
 adpki_result
 snapshot_read_dns(conn *c, const char *const *dns, size_t count, const adpki_logger *log,
                   snapshot **out, adpki_error *err)
 {
-	snapshot *s = snapshot_new(c->pks_dn, CONT_MASK_ALL);
+	const char **rest = NULL;
+	size_t nrest = 0;
+	snapshot *s = NULL;
+	adpki_result rc;
+
+	*out = NULL;
+	s = snapshot_new(c->pks_dn, CONT_MASK_ALL);
+	if (s == NULL)
+		return adpki_fail_oom(err);
+	rc = read_groups_by_filter(c, s, dns, count, log, &rest, &nrest, err);
+	if (rc == ADPKI_OK)
+		rc = read_by_base_searches(c, s, rest, nrest, log, err);
+	free(rest);
+	if (rc != ADPKI_OK) {
+		snapshot_free(s);
+		return rc;
+	}
+	*out = s;
+	return ADPKI_OK;
+}
+
+/* Answers are collected in the order sent. */
+static adpki_result
+read_by_base_searches(conn *c, snapshot *s, const char *const *dns, size_t count,
+                      const adpki_logger *log, adpki_error *err)
+{
 	size_t window = c->window > 0 ? (size_t)c->window : CONN_DEFAULT_WINDOW;
 	size_t sent = 0, done = 0;
 	read_slot *slots;
 	adpki_result rc = ADPKI_OK;
 
-	*out = NULL;
 	if (window > CONN_MAX_WINDOW)
 		window = CONN_MAX_WINDOW;
 	if (window > count)
 		window = count > 0 ? count : 1;
 	slots = calloc(window, sizeof *slots);
-	if (s == NULL || slots == NULL) {
-		snapshot_free(s);
-		free(slots);
+	if (slots == NULL)
 		return adpki_fail_oom(err);
-	}
 	/* slots is a ring: request k lives in slots[k % window]. */
 	while (done < count && rc == ADPKI_OK) {
 		while (sent < count && sent - done < window && rc == ADPKI_OK) {
@@ -1101,11 +1253,7 @@ snapshot_read_dns(conn *c, const char *const *dns, size_t count, const adpki_log
 		/* The failed request and every later one still in flight. */
 		for (; done < sent; done++)
 			ldap_abandon_ext(c->ld, slots[done % window].msgid, NULL, NULL);
-		free(slots);
-		snapshot_free(s);
-		return rc;
 	}
 	free(slots);
-	*out = s;
-	return ADPKI_OK;
+	return rc;
 }
