@@ -326,7 +326,7 @@ read_and_delete(apply_engine *e, size_t first, size_t end)
 		return;
 	}
 	free(dns);
-	for (k = first; k < end && n > 0 && apply_engine_ok(e); k++) {
+	for (k = first; k < end && n > 0 && !e->stopped; k++) {
 		const plan_op *op = &run->p->ops[k];
 		const store_object *o;
 		if (run->del_state[k] != DEL_EMPTIED)
@@ -357,6 +357,13 @@ apply_delete_batch(apply_engine *e, size_t first, size_t end)
 	}
 	send_emptying(e, first, end);
 	run_fallbacks(e, first, end);
-	if (apply_engine_ok(e))
+	/* Objects already emptied and locked are finished (deleted, or
+	 * unlocked and kept) even when another object of the batch was
+	 * refused: a lock left behind would stall every publisher to them. */
+	if (!e->stopped) {
+		e->finishing = true;
 		read_and_delete(e, first, end);
+		apply_engine_drain(e);
+		e->finishing = false;
+	}
 }

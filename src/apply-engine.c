@@ -231,6 +231,14 @@ apply_engine_drain(apply_engine *e)
 		collect(e, LDAP_RES_ANY);
 }
 
+/* After a failure only the steps that finish work already begun go out
+ * (e->finishing); nothing goes out on a connection that is gone. */
+static bool
+can_send(const apply_engine *e)
+{
+	return !e->stopped && (e->rc == ADPKI_OK || e->finishing);
+}
+
 void
 apply_engine_send(apply_engine *e, size_t first, size_t end, flight_kind kind)
 {
@@ -238,11 +246,11 @@ apply_engine_send(apply_engine *e, size_t first, size_t end, flight_kind kind)
 	long busy;
 	int msgid = -1;
 
-	while (apply_engine_ok(e) && (busy = in_flight_on(e, dn)) >= 0)
+	while (can_send(e) && (busy = in_flight_on(e, dn)) >= 0)
 		collect(e, e->f[busy].msgid);
-	while (apply_engine_ok(e) && e->n >= e->cap)
+	while (can_send(e) && e->n >= e->cap)
 		collect(e, LDAP_RES_ANY);
-	if (!apply_engine_ok(e) || !send_request(e, first, end, kind, &msgid))
+	if (!can_send(e) || !send_request(e, first, end, kind, &msgid))
 		return;
 	conn_count_sent(e->run->c, CONN_OP_WRITE, msgid);
 	e->f[e->n++] = (flight){ msgid, first, end, kind };

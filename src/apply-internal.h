@@ -139,6 +139,7 @@ typedef struct {
 	adpki_error *err;    /* receives the first failure's message */
 	adpki_error later;   /* messages of failures after the first */
 	bool stopped;        /* the connection is gone or did not answer */
+	bool finishing;      /* sending the last steps of work begun, despite a failure */
 } apply_engine;
 
 bool apply_engine_init(apply_engine *e, apply_run *run, adpki_error *err);
