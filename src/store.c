@@ -16,10 +16,12 @@
 
 #include "adname.h"
 
-/* Bounds: AD's page size is at most 1,000; ask for less.  A value count
+/* Bounds: AD returns at most MaxPageSize (1,000 by default) entries a
+ * page; asking for that many makes the fewest pages (each a round trip)
+ * on a default DC, and a smaller MaxPageSize simply caps it.  A value count
  * beyond STORE_MAX_VALUES for one attribute means a broken or hostile
  * server, not a forest. */
-#define STORE_PAGE_SIZE 500
+#define STORE_PAGE_SIZE 1000
 #define STORE_MAX_VALUES 1000000
 #define STORE_MAX_RANGE_ROUNDS 10000
 
