@@ -24,7 +24,8 @@
  * and then deleted with requests in flight: about three round trips per
  * window of objects instead of five or more per object.  An object whose
  * one-modify emptying is refused (a planned value already gone, the lock
- * held by another removal) takes the step-by-step path below. */
+ * held by another removal) is emptied and locked step by step, then
+ * finished with the others. */
 #include "config.h"
 #include "apply-internal.h"
 
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -93,103 +95,22 @@ empty_object(apply_run *run, size_t i, bool *gone, adpki_error *err)
 	return ADPKI_OK;
 }
 
-/* Real values the object holds now; *exists false when it is gone. */
+static const char gone_note[] = "object already gone (another writer deleted it)";
+static const char kept_note[] = "kept: another writer added values to it meanwhile; "
+                                "the planned values were removed";
+
+/* Locks the emptied object, waiting while another adpki removal holds the
+ * lock.  *gone: the object no longer exists. */
 static adpki_result
-count_real_values(apply_run *run, const char *dn, size_t *count, bool *exists, adpki_error *err)
-{
-	const char *dns[1] = { dn };
-	snapshot *s = NULL;
-	store_object *o;
-	adpki_result rc = snapshot_read_dns(run->c, dns, 1, run->log, &s, err);
-
-	if (rc != ADPKI_OK)
-		return rc;
-	o = snapshot_find(s, dn);
-	*exists = o != NULL;
-	*count = o != NULL ? o->value_count : 0;
-	snapshot_free(s);
-	return ADPKI_OK;
-}
-
-static const plan_value lock_value = {
-	.attribute = APPLY_LOCK_ATTR, .bytes = (unsigned char *)apply_lock_byte, .len = 1,
-	.placeholder = true,
-};
-
-static adpki_result
-delete_plain(apply_run *run, size_t i, adpki_error *err)
-{
-	const plan_op *op = &run->p->ops[i];
-	int rc = apply_delete_entry(run, op->dn);
-
-	if (rc == LDAP_SUCCESS)
-		apply_settle(run, i, APPLY_DONE, NULL);
-	else if (rc == LDAP_NO_SUCH_OBJECT)
-		apply_settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
-	else
-		return failed(run, i, rc, "deleting", op->dn, err);
-	return ADPKI_OK;
-}
-
-/* The object is locked and empty of the planned values: delete it if
- * nothing else arrived, else unlock it and keep it. */
-static adpki_result
-check_and_delete(apply_run *run, size_t i, bool locked, adpki_error *err)
-{
-	const plan_op *op = &run->p->ops[i];
-	size_t left = 0;
-	bool exists = true;
-	int rc;
-
-	if (count_real_values(run, op->dn, &left, &exists, err) != ADPKI_OK) {
-		if (locked)
-			tell_where(err, "%s keeps the 0x01 deletion lock in %s; run the removal again",
-			           op->dn, APPLY_LOCK_ATTR);
-		apply_settle(run, i, APPLY_FAILED, err->message);
-		return err->code;
-	}
-	if (!exists) {
-		apply_settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
-		return ADPKI_OK;
-	}
-	if (left > 0) {
-		if (locked) {
-			rc = apply_modify_one(run, op->dn, LDAP_MOD_DELETE, &lock_value);
-			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE && rc != LDAP_NO_SUCH_OBJECT)
-				return failed(run, i, rc, "removing the deletion lock from", op->dn, err);
-		}
-		apply_settle(run, i, APPLY_KEPT, "kept: another writer added values to it meanwhile; "
-		                                 "the planned values were removed");
-		return ADPKI_OK;
-	}
-	return delete_plain(run, i, err);
-}
-
-adpki_result
-apply_delete_object(apply_run *run, size_t i, adpki_error *err)
+lock_object(apply_run *run, size_t i, bool *gone, adpki_error *err)
 {
 	const plan_op *op = &run->p->ops[i];
 	struct timespec t0;
-	adpki_result rc;
-	bool gone = false;
 	int lrc;
 
-	/* A delete record from an LDIF file names no values: there is nothing
-	 * to tell a concurrent writer's values from, so it is taken as written. */
-	if (!op->values_known || op->value_count == 0)
-		return delete_plain(run, i, err);
-	rc = empty_object(run, i, &gone, err);
-	if (rc != ADPKI_OK)
-		return rc;
-	if (gone) {
-		apply_settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
-		return ADPKI_OK;
-	}
-	if (!apply_lockable(op))
-		return check_and_delete(run, i, false, err);
 	ADPKI_LOG(run->log, "locking %s for deletion", op->dn);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((lrc = apply_modify_one(run, op->dn, LDAP_MOD_ADD, &lock_value)) ==
+	while ((lrc = apply_modify_one(run, op->dn, LDAP_MOD_ADD, &apply_lock_value)) ==
 	       LDAP_TYPE_OR_VALUE_EXISTS) {
 		/* Another adpki removal holds the lock: it deletes the object or
 		 * unlocks it (keeping values someone else added).  A lock held
@@ -198,26 +119,39 @@ apply_delete_object(apply_run *run, size_t i, adpki_error *err)
 		if (!apply_lock_pause(run, &t0)) {
 			ADPKI_LOG(run->log, "%s: adopting a deletion lock older than %d s", op->dn,
 			          run->c->timeout);
-			lrc = LDAP_SUCCESS;
-			break;
+			return ADPKI_OK;
 		}
 	}
-	if (lrc == LDAP_NO_SUCH_OBJECT) {
-		apply_settle(run, i, APPLY_ALREADY, "object already gone (another writer deleted it)");
-		return ADPKI_OK;
-	}
-	if (lrc != LDAP_SUCCESS)
+	*gone = lrc == LDAP_NO_SUCH_OBJECT;
+	if (lrc != LDAP_SUCCESS && !*gone)
 		return failed(run, i, lrc, "locking (before deleting)", op->dn, err);
-	return check_and_delete(run, i, true, err);
+	return ADPKI_OK;
+}
+
+/* Step 1 the careful way, one request at a time, for an object whose
+ * one-modify emptying was refused: *emptied when it is now empty of the
+ * planned values (and locked, if lockable), for steps 2 and 3 to finish;
+ * otherwise the operation is settled (gone) or failed. */
+static adpki_result
+empty_step_by_step(apply_run *run, size_t i, bool *emptied, adpki_error *err)
+{
+	bool gone = false;
+	adpki_result rc = empty_object(run, i, &gone, err);
+
+	*emptied = false;
+	if (rc == ADPKI_OK && !gone && apply_lockable(&run->p->ops[i]))
+		rc = lock_object(run, i, &gone, err);
+	if (rc != ADPKI_OK)
+		return rc;
+	if (gone)
+		apply_settle(run, i, APPLY_ALREADY, gone_note);
+	*emptied = !gone;
+	return ADPKI_OK;
 }
 
 /* --- batches ------------------------------------------------------------- */
 
 enum { DEL_NONE = 0, DEL_SENT, DEL_EMPTIED, DEL_FALLBACK };
-
-static const char gone_note[] = "object already gone (another writer deleted it)";
-static const char kept_note[] = "kept: another writer added values to it meanwhile; "
-                                "the planned values were removed";
 
 static void
 answer_failed(apply_engine *e, const flight *fl, int code, const char *what, const char *diag)
@@ -289,9 +223,13 @@ run_fallbacks(apply_engine *e, size_t first, size_t end)
 	size_t k;
 
 	for (k = first; k < end && apply_engine_ok(e); k++) {
-		if (e->run->del_state[k] == DEL_FALLBACK &&
-		    apply_delete_object(e->run, k, apply_engine_err(e)) != ADPKI_OK)
+		bool emptied = false;
+		if (e->run->del_state[k] != DEL_FALLBACK)
+			continue;
+		if (empty_step_by_step(e->run, k, &emptied, apply_engine_err(e)) != ADPKI_OK)
 			apply_engine_fail(e, apply_engine_err(e)->code);
+		else if (emptied)
+			e->run->del_state[k] = DEL_EMPTIED;   /* steps 2 and 3 finish it */
 	}
 }
 

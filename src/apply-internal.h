@@ -20,6 +20,7 @@ extern const unsigned char apply_placeholder_byte[1];
  * lock is there. */
 #define APPLY_LOCK_ATTR PLAN_ATTR_ARL
 extern const unsigned char apply_lock_byte[1];
+extern const plan_value apply_lock_value;   /* that byte, as a value to add or delete */
 
 /* Objects the lock protects: the certificationAuthority objects of
  * Certification Authorities and AIA, which removals delete. */
@@ -73,7 +74,7 @@ bool apply_mods_for_create(ldap_mods *m, const plan_op *op);
 /* A delete-object operation's first step in one modify: the 0x00
  * placeholder in, every planned value out, and (lock) the deletion lock in.
  * The server refuses it as a whole when a value is gone already or the
- * lock is held: then the step-by-step path (apply_delete_object) runs. */
+ * lock is held: then apply-delete.c empties and locks it step by step. */
 bool apply_mods_for_emptying(ldap_mods *m, const plan_op *op, bool lock);
 /* Takes the deletion lock away. */
 bool apply_mods_for_unlock(ldap_mods *m);
@@ -111,9 +112,6 @@ adpki_result apply_create_exists(apply_run *run, size_t i, adpki_error *err);
  * it was read (20, 16 or 32): applies it value by value. */
 adpki_result apply_values_one_by_one(apply_run *run, size_t first, size_t end,
                                      adpki_error *err);
-
-/* A delete-object operation, step by step, synchronously (apply-delete.c). */
-adpki_result apply_delete_object(apply_run *run, size_t i, adpki_error *err);
 
 /* --- requests in flight (apply-engine.c) --------------------------------- */
 
@@ -157,7 +155,7 @@ adpki_error *apply_engine_err(apply_engine *e);
 
 /* Delete-object operations [first, end) in three pipelined steps: empty
  * and lock each, read them all back, delete each (or unlock and keep it).
- * A refused first step falls back to apply_delete_object. */
+ * A refused first step is redone one request at a time. */
 void apply_delete_batch(apply_engine *e, size_t first, size_t end);
 /* The answer to a FLIGHT_EMPTY, FLIGHT_UNLOCK or FLIGHT_DELETE request. */
 void apply_delete_answer(apply_engine *e, const flight *fl, int code, const char *diag);

@@ -10,6 +10,10 @@
 
 const unsigned char apply_placeholder_byte[1] = { 0x00 };
 const unsigned char apply_lock_byte[1] = { 0x01 };
+const plan_value apply_lock_value = {
+	.attribute = APPLY_LOCK_ATTR, .bytes = (unsigned char *)apply_lock_byte, .len = 1,
+	.placeholder = true,
+};
 
 #define LOCK_POLL_NS 50000000L   /* 50 ms between looks at a locked object */
 
@@ -199,14 +203,7 @@ apply_mods_for_emptying(ldap_mods *m, const plan_op *op, bool lock)
 bool
 apply_mods_for_unlock(ldap_mods *m)
 {
-	if (!mods_alloc(m, 1, 1)) {
-		apply_mods_free(m);
-		return false;
-	}
-	mods_begin(m, LDAP_MOD_DELETE, APPLY_LOCK_ATTR);
-	mods_value(m, apply_lock_byte, 1);
-	mods_end(m);
-	return true;
+	return mods_for_one(m, LDAP_MOD_DELETE, &apply_lock_value, false);
 }
 
 /* --- synchronous requests ------------------------------------------------ */
