@@ -52,8 +52,8 @@ apply_engine_ok(const apply_engine *e)
 	return e->rc == ADPKI_OK && !e->stopped;
 }
 
-void
-apply_settle_range(apply_run *run, size_t first, size_t end, apply_status st, const char *note)
+static void
+settle_range(apply_run *run, size_t first, size_t end, apply_status st, const char *note)
 {
 	size_t i;
 
@@ -69,7 +69,7 @@ engine_stop(apply_engine *e, const char *why)
 	size_t k;
 
 	for (k = 0; k < e->n; k++)
-		apply_settle_range(e->run, e->f[k].first, e->f[k].end, APPLY_UNANSWERED, why);
+		settle_range(e->run, e->f[k].first, e->f[k].end, APPLY_UNANSWERED, why);
 	e->n = 0;
 	e->stopped = true;
 }
@@ -146,7 +146,7 @@ handle_answer(apply_engine *e, const flight *fl, int code, const char *diag)
 		return;
 	}
 	if (code == LDAP_SUCCESS) {
-		apply_settle_range(run, fl->first, fl->end, APPLY_DONE, NULL);
+		settle_range(run, fl->first, fl->end, APPLY_DONE, NULL);
 		return;
 	}
 	/* Another writer changed the object since it was read: the request
@@ -159,7 +159,7 @@ handle_answer(apply_engine *e, const flight *fl, int code, const char *diag)
 		rc = apply_values_one_by_one(run, fl->first, fl->end, err);
 	else {
 		rc = apply_write_failed(run, code, create ? "adding" : "modify of", dn, diag, err);
-		apply_settle_range(run, fl->first, fl->end, APPLY_FAILED, err->message);
+		settle_range(run, fl->first, fl->end, APPLY_FAILED, err->message);
 	}
 	if (rc != ADPKI_OK)
 		apply_engine_fail(e, rc);

@@ -42,9 +42,6 @@ typedef struct {
  * sleeping) once c->timeout seconds have passed since *t0. */
 bool apply_lock_pause(apply_run *run, const struct timespec *t0);
 
-void apply_settle_range(apply_run *run, size_t first, size_t end, apply_status st,
-                        const char *note);
-
 /* Records the outcome of operation i; progress hears of it in plan order,
  * once every operation before it is settled too. */
 void apply_settle(apply_run *run, size_t i, apply_status st, const char *note);
@@ -93,9 +90,6 @@ int apply_modify_one(apply_run *run, const char *dn, int mod_op, const plan_valu
 int apply_add_value(apply_run *run, const plan_op *op, const char *dn, const plan_value *v);
 /* Sends the add of a create-object operation and waits for it. */
 int apply_add_entry(apply_run *run, const plan_op *op);
-int apply_delete_entry(apply_run *run, const char *dn);
-/* Renames dn to new_rdn in the same container. */
-int apply_rename(apply_run *run, const char *dn, const char *new_rdn);
 
 /* Forgets the previous answer's diagnostic text before a request: when
  * the connection drops, libldap keeps the last server's text ("00000000:

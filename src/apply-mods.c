@@ -305,31 +305,6 @@ apply_add_entry(apply_run *run, const plan_op *op)
 	return rc;
 }
 
-int
-apply_delete_entry(apply_run *run, const char *dn)
-{
-	int rc;
-
-	ADPKI_LOG(run->log, "delete %s", dn);
-	apply_clear_diag(run);
-	rc = ldap_delete_ext_s(run->c->ld, dn, NULL, NULL);
-	conn_count_exchange(run->c, CONN_OP_WRITE);
-	return rc;
-}
-
-int
-apply_rename(apply_run *run, const char *dn, const char *new_rdn)
-{
-	int rc;
-
-	ADPKI_LOG(run->log, "rename %s to %s", dn, new_rdn);
-	apply_clear_diag(run);
-	/* NULL new superior: same container; 1: the old cn value goes. */
-	rc = ldap_rename_s(run->c->ld, dn, new_rdn, NULL, 1, NULL, NULL);
-	conn_count_exchange(run->c, CONN_OP_WRITE);
-	return rc;
-}
-
 /* --- when another writer got there first --------------------------------- */
 
 adpki_result

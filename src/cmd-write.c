@@ -372,9 +372,9 @@ write_finish(cli_globals *g, conn *c, const plan *p, const write_opts *w)
 		if (rc == ADPKI_OK || attempt == WRITE_ATTEMPTS)
 			break;
 		/* Another writer deleted an object this run had just written to
-		 * (its emptiness check and delete cannot be made atomic in AD):
-		 * the plan is idempotent, so applying it again restores what it
-		 * adds without touching anything else. */
+		 * (a tool that does not know adpki's deletion lock, see
+		 * apply-delete.c): the plan is idempotent, so applying it again
+		 * restores what it adds without touching anything else. */
 		fprintf(stderr, "adpki: %s; another writer changed the object meanwhile: "
 		        "applying the plan again (attempt %d of %d)\n", err.message, attempt + 1,
 		        WRITE_ATTEMPTS);
